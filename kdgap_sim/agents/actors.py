@@ -1,0 +1,270 @@
+"""Actors: how an agent turns beliefs, a rationale and its habits into an action.
+
+Every actor defines ``action_probs`` — the exact distribution of the action
+given the predictor's beliefs, its rationale and the actor's own context of
+recent actions — and samples from it with a single uniform draw (inverse CDF).
+The same ``action_probs`` is the likelihood used when fitting the agent to
+choice logs, so simulation and inference cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from kdgap_sim import validation
+from kdgap_sim.params import Params, params_class
+from kdgap_sim.types import Array, PRNGKey, Rationale
+
+
+class ActionHistory(NamedTuple):
+    """The actor's context: the last ``window`` actions and their counts.
+
+    Attributes:
+      recent: ring buffer of past actions, ``[window]`` (-1 marks an empty slot).
+      counts: how often each action occurs in ``recent``, ``[n_actions]``.
+      position: next slot of the ring buffer to overwrite.
+    """
+
+    recent: Array
+    counts: Array
+    position: Array
+
+
+def empty_history(n_actions: int, window: int) -> ActionHistory:
+    """An empty context of length ``window`` for ``n_actions`` actions."""
+    return ActionHistory(
+        recent=jnp.full((window,), -1, jnp.int32),
+        counts=jnp.zeros((n_actions,), jnp.float32),
+        position=jnp.int32(0),
+    )
+
+
+def push_action(history: ActionHistory, action: Array) -> ActionHistory:
+    """Appends ``action`` to the context, evicting the oldest when it is full."""
+    window = history.recent.shape[-1]
+    if window == 0:
+        return history
+    n = history.counts.shape[-1]
+    evicted = history.recent[history.position]
+    counts = history.counts + jax.nn.one_hot(action, n) - jax.nn.one_hot(evicted, n)
+    recent = history.recent.at[history.position].set(action)
+    return ActionHistory(recent=recent, counts=counts, position=(history.position + 1) % window)
+
+
+def sample_from_probs(u: Array, probs: Array) -> Array:
+    """Inverse-CDF sample: the action ``a`` with ``F(a-1) <= u < F(a)``, for ``u ~ U[0, 1)``."""
+    cdf = jnp.cumsum(probs)
+    action = jnp.sum(cdf <= u * cdf[-1])
+    return jnp.minimum(action, probs.shape[-1] - 1).astype(jnp.int32)
+
+
+def greedy_probs(beliefs: Array) -> Array:
+    """Uniform over the actions of maximal belief."""
+    is_max = (beliefs >= jnp.max(beliefs)).astype(jnp.float32)
+    return is_max / jnp.sum(is_max)
+
+
+class Actor(abc.ABC):
+    """Interface of an actor; subclasses are frozen (hashable) dataclasses."""
+
+    @property
+    def window(self) -> int:
+        """Length of the context of past actions the actor keeps (static)."""
+        return 0
+
+    @abc.abstractmethod
+    def default_params(self) -> Params:
+        """Default traced parameters."""
+
+    @property
+    def used_params(self) -> tuple[str, ...]:
+        """Flat names of the params that affect behaviour."""
+        return self.default_params().flat_names()
+
+    def validate_params(self, params: Any, name: str = "params.actor") -> None:
+        """Eagerly checks type, scalar shapes and domains of ``params``."""
+        expected = type(self.default_params())
+        if not isinstance(params, expected):
+            raise TypeError(f"{name} must be {expected.__name__}, got {type(params).__name__}")
+        params.validate(name)
+        for leaf_name, _, value in params.flat_items():
+            validation.check_shape(f"{name}.{leaf_name}", value, ())
+
+    def init(self, n_actions: int) -> ActionHistory:
+        """An empty context."""
+        return empty_history(n_actions, self.window)
+
+    @abc.abstractmethod
+    def action_probs(
+        self, history: ActionHistory, beliefs: Array, rationale: Rationale, params: Any
+    ) -> Array:
+        """Probability of each action, ``[n_actions]``."""
+
+    def act(
+        self, key: PRNGKey, history: ActionHistory, beliefs: Array, rationale: Rationale, params: Any
+    ) -> Array:
+        """Samples an action from :meth:`action_probs` with one uniform draw."""
+        probs = self.action_probs(history, beliefs, rationale, params)
+        return sample_from_probs(jax.random.uniform(key), probs)
+
+    def update(self, history: ActionHistory, action: Array) -> ActionHistory:
+        """The context after ``action`` was taken."""
+        return push_action(history, action)
+
+
+@params_class
+class NoParams(Params):
+    """Params of an actor that has none."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Greedy(Actor):
+    """Takes an action of highest belief, uniformly among ties.
+
+    .. math:: \\pi(a) = \\mathbb{1}[a \\in \\arg\\max_b Q_b] / |\\arg\\max_b Q_b|
+    """
+
+    def default_params(self) -> NoParams:
+        return NoParams()
+
+    def action_probs(self, history, beliefs, rationale, params) -> Array:
+        return greedy_probs(beliefs)
+
+
+@params_class
+class SoftmaxParams(Params):
+    """Inverse temperature ``beta`` >= 0."""
+
+    beta: Array = 5.0
+    domains = {"beta": "nonnegative"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Softmax(Actor):
+    r"""Softmax (Boltzmann) choice: :math:`\pi(a) = e^{\beta Q_a} / \sum_b e^{\beta Q_b}`."""
+
+    def default_params(self) -> SoftmaxParams:
+        return SoftmaxParams()
+
+    def action_probs(self, history, beliefs, rationale, params: SoftmaxParams) -> Array:
+        return jax.nn.softmax(params.beta * beliefs)
+
+
+@params_class
+class EpsilonGreedyParams(Params):
+    """Exploration probability ``epsilon`` in [0, 1]."""
+
+    epsilon: Array = 0.1
+    domains = {"epsilon": "unit"}
+
+
+@dataclasses.dataclass(frozen=True)
+class EpsilonGreedy(Actor):
+    r"""Greedy with probability :math:`1-\epsilon`, uniform with probability :math:`\epsilon`.
+
+    .. math:: \pi(a) = (1-\epsilon)\,\pi_{\text{greedy}}(a) + \epsilon / K
+    """
+
+    def default_params(self) -> EpsilonGreedyParams:
+        return EpsilonGreedyParams()
+
+    def action_probs(self, history, beliefs, rationale, params: EpsilonGreedyParams) -> Array:
+        n = beliefs.shape[-1]
+        return (1.0 - params.epsilon) * greedy_probs(beliefs) + params.epsilon / n
+
+
+@params_class
+class FrequencyBiasedParams(Params):
+    """Inverse temperature ``beta`` and frequency-bias strength ``kappa`` (both >= 0)."""
+
+    beta: Array = 5.0
+    kappa: Array = 1.0
+    domains = {"beta": "nonnegative", "kappa": "nonnegative"}
+
+
+@dataclasses.dataclass(frozen=True)
+class FrequencyBiased(Actor):
+    r"""Softmax with a bonus for actions frequent in the recent context.
+
+    .. math:: \pi(a) \propto \exp\big(\beta Q_a + \kappa \log(1 + n_a)\big),
+
+    where :math:`n_a` counts :math:`a` among the last ``window`` actions. This
+    is the frequency bias of Schmied et al. (2025), arXiv 2504.16078: small
+    models copy the action most frequent in their context regardless of reward.
+    """
+
+    context_window: int = 20
+
+    def __post_init__(self) -> None:
+        validation.check_int("context_window", self.context_window, minimum=1)
+
+    @property
+    def window(self) -> int:
+        return self.context_window
+
+    def default_params(self) -> FrequencyBiasedParams:
+        return FrequencyBiasedParams()
+
+    def action_probs(self, history, beliefs, rationale, params: FrequencyBiasedParams) -> Array:
+        return jax.nn.softmax(params.beta * beliefs + params.kappa * jnp.log1p(history.counts))
+
+
+@params_class
+class RationaleFollowingParams(Params):
+    """``follow_prob`` in [0, 1] and the fallback actor's params."""
+
+    follow_prob: Array = 0.64
+    fallback: Params = dataclasses.field(default_factory=NoParams)
+    domains = {"follow_prob": "unit"}
+
+
+@dataclasses.dataclass(frozen=True)
+class RationaleFollowing(Actor):
+    r"""Follows the rationale with probability :math:`\rho`, else acts as ``fallback``.
+
+    .. math:: \pi(a) = \rho\,\mathbb{1}[a = a^{\text{rat}}] + (1-\rho)\,\pi_{\text{fallback}}(a)
+
+    Schmied et al. (2025) report actions following a correct rationale about
+    64% of the time (approx.), hence the default ``follow_prob = 0.64``.
+    """
+
+    fallback: Actor = dataclasses.field(default_factory=Greedy)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.fallback, Actor):
+            raise TypeError(f"fallback must be an Actor, got {self.fallback!r}")
+
+    @property
+    def window(self) -> int:
+        return self.fallback.window
+
+    def default_params(self) -> RationaleFollowingParams:
+        return RationaleFollowingParams(fallback=self.fallback.default_params())
+
+    def validate_params(self, params, name: str = "params.actor") -> None:
+        if not isinstance(params, RationaleFollowingParams):
+            raise TypeError(f"{name} must be RationaleFollowingParams, got {type(params).__name__}")
+        validation.check_in_domain(f"{name}.follow_prob", params.follow_prob, "unit")
+        validation.check_shape(f"{name}.follow_prob", params.follow_prob, ())
+        self.fallback.validate_params(params.fallback, f"{name}.fallback")
+
+    @property
+    def used_params(self) -> tuple[str, ...]:
+        return ("follow_prob", *self.fallback.used_params)
+
+    def init(self, n_actions: int) -> ActionHistory:
+        return self.fallback.init(n_actions)
+
+    def action_probs(self, history, beliefs, rationale, params: RationaleFollowingParams) -> Array:
+        n = beliefs.shape[-1]
+        follow = jax.nn.one_hot(rationale.action, n, dtype=jnp.float32)
+        other = self.fallback.action_probs(history, beliefs, rationale, params.fallback)
+        return params.follow_prob * follow + (1.0 - params.follow_prob) * other
+
+    def update(self, history, action) -> ActionHistory:
+        return self.fallback.update(history, action)

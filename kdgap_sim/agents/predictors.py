@@ -1,0 +1,503 @@
+"""Predictors: what an agent believes and what it recommends (its rationale).
+
+A predictor keeps beliefs about the actions' values and states a
+:class:`~kdgap_sim.types.Rationale`: the action its own rule recommends and a
+confidence. It never chooses the action taken; that is the actor's job, so the
+knowing-doing gap can be measured. All functions are pure and written for one
+agent; static options (feedback mode, rate tying) are constructor fields,
+everything swept or fitted is a params field.
+
+Rationales use the lowest index among exact ties (the usual convention for
+UCB1's initial round-robin); environments' default parameters put the best arm
+last so this convention cannot flatter a recommender.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from kdgap_sim import validation
+from kdgap_sim.params import Params, params_class
+from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale
+
+_FEEDBACK = ("partial", "full")
+
+
+class Predictor(abc.ABC):
+    """Interface of a predictor; subclasses are frozen (hashable) dataclasses."""
+
+    @abc.abstractmethod
+    def default_params(self) -> Params:
+        """Default traced parameters."""
+
+    @property
+    def used_params(self) -> tuple[str, ...]:
+        """Flat names of the params that affect behaviour under the static options."""
+        return self.default_params().flat_names()
+
+    def validate_params(self, params: Any, name: str = "params.predictor") -> None:
+        """Eagerly checks type and domains of ``params``."""
+        expected = type(self.default_params())
+        if not isinstance(params, expected):
+            raise TypeError(f"{name} must be {expected.__name__}, got {type(params).__name__}")
+        params.validate(name)
+        for leaf_name, _, value in params.flat_items():
+            validation.check_shape(f"{name}.{leaf_name}", value, ())
+
+    def check_n_actions(self, n_actions: int) -> None:
+        """Raises ValueError if this predictor cannot serve ``n_actions`` actions."""
+        validation.check_int("n_actions", n_actions, minimum=1)
+
+    @abc.abstractmethod
+    def init(self, n_actions: int, params: Any) -> Any:
+        """Initial belief state for ``n_actions`` actions (``n_actions`` is static)."""
+
+    @abc.abstractmethod
+    def beliefs(self, state: Any, obs: Array, params: Any) -> Array:
+        """Current value estimate of every action, ``[n_actions]``."""
+
+    @abc.abstractmethod
+    def recommend(self, key: PRNGKey, state: Any, obs: Array, params: Any) -> Rationale:
+        """The rationale: recommended action, confidence, and whether it matches the rule."""
+
+    @abc.abstractmethod
+    def update(
+        self, state: Any, obs: Array, action: Array, feedback: Feedback, forced: Array, params: Any
+    ) -> Any:
+        """Belief state after observing ``feedback`` for ``action`` (``forced``: no agency)."""
+
+
+def argmax_first(values: Array) -> Array:
+    """Index of the maximum, lowest index among ties, as int32."""
+    return jnp.argmax(values).astype(jnp.int32)
+
+
+def _rationale_from(values: Array, index: Array) -> Rationale:
+    action = argmax_first(index)
+    confidence = jnp.clip(jnp.sum(values * jax.nn.one_hot(action, values.shape[-1])), 0.0, 1.0)
+    return Rationale(action=action, confidence=confidence, correct=jnp.bool_(True))
+
+
+# --------------------------------------------------------------------------
+# Rescorla-Wagner with four learning rates
+# --------------------------------------------------------------------------
+
+
+class ValueState(NamedTuple):
+    """Action values ``q``, ``[n_actions]``."""
+
+    q: Array
+
+
+@params_class
+class RescorlaWagnerParams(Params):
+    """Params of :class:`RescorlaWagner` (all rates in [0, 1]).
+
+    Attributes:
+      alpha_pos: rate for the chosen action when the prediction error is positive.
+      alpha_neg: rate for the chosen action when the prediction error is negative.
+      alpha_unchosen_pos: rate for an unchosen action, positive error (full feedback).
+      alpha_unchosen_neg: rate for an unchosen action, negative error (full feedback).
+      alpha_forced: one rate for both signs on forced (no-agency) trials.
+      q0: initial value of every action.
+    """
+
+    alpha_pos: Array = 0.2
+    alpha_neg: Array = 0.2
+    alpha_unchosen_pos: Array = 0.2
+    alpha_unchosen_neg: Array = 0.2
+    alpha_forced: Array = 0.2
+    q0: Array = 0.5
+    domains = {
+        "alpha_pos": "unit",
+        "alpha_neg": "unit",
+        "alpha_unchosen_pos": "unit",
+        "alpha_unchosen_neg": "unit",
+        "alpha_forced": "unit",
+        "q0": "real",
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class RescorlaWagner(Predictor):
+    r"""Delta-rule learner with rates split by choice and by the sign of the error.
+
+    For the chosen action :math:`c` and, under full feedback, every unchosen
+    action :math:`u` (Lefebvre et al. 2017; Palminteri et al. 2017):
+
+    .. math::
+        \delta_c = r_c - Q_c,\quad Q_c \leftarrow Q_c + \alpha_c^{\mathrm{sign}\,\delta_c}\,\delta_c,
+        \qquad
+        \delta_u = r_u - Q_u,\quad Q_u \leftarrow Q_u + \alpha_u^{\mathrm{sign}\,\delta_u}\,\delta_u.
+
+    On forced trials (no agency) every update uses ``alpha_forced`` for both
+    signs. With rewards in {0, 1} and ``P(r = 1) = p`` the chosen-action value
+    has stationary mean :math:`V^* = \alpha^+ p / (\alpha^+ p + \alpha^-(1-p))`
+    (THEORY.md section 3).
+
+    Args:
+      asymmetric: if False, ``alpha_pos`` (chosen) and ``alpha_unchosen_pos``
+        (unchosen) are used for both signs; the ``*_neg`` rates are ignored.
+      feedback: ``"partial"`` (only the chosen outcome is seen) or ``"full"``.
+      confirmation: if True, the "confirmation" model: ``alpha_pos`` for
+        {chosen +, unchosen -} and ``alpha_neg`` for {chosen -, unchosen +}.
+
+    Source: Schubert et al. (2024), arXiv 2402.03969; Lefebvre et al. (2017),
+    Nat. Hum. Behav. 1, 0067.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> rw = kd.agents.RescorlaWagner(asymmetric=True, feedback="full")
+      >>> rw.default_params().replace(alpha_pos=0.3).alpha_pos
+      0.3
+    """
+
+    asymmetric: bool = True
+    feedback: str = "partial"
+    confirmation: bool = False
+
+    def __post_init__(self) -> None:
+        validation.check_choice("feedback", self.feedback, _FEEDBACK)
+
+    def default_params(self) -> RescorlaWagnerParams:
+        return RescorlaWagnerParams()
+
+    @property
+    def used_params(self) -> tuple[str, ...]:
+        names = ["alpha_pos", "alpha_forced", "q0"]
+        if self.asymmetric or self.confirmation:
+            names.append("alpha_neg")
+        if self.feedback == "full" and not self.confirmation:
+            names.append("alpha_unchosen_pos")
+            if self.asymmetric:
+                names.append("alpha_unchosen_neg")
+        return tuple(names)
+
+    def init(self, n_actions: int, params: RescorlaWagnerParams) -> ValueState:
+        return ValueState(q=jnp.full((n_actions,), params.q0, dtype=jnp.float32))
+
+    def beliefs(self, state: ValueState, obs, params) -> Array:
+        return state.q
+
+    def recommend(self, key, state: ValueState, obs, params) -> Rationale:
+        del key
+        return _rationale_from(state.q, state.q)
+
+    def learning_rates(self, error: Array, params: RescorlaWagnerParams) -> tuple[Array, Array]:
+        """Per-action rates for (chosen, unchosen) given the prediction errors."""
+        positive = error > 0
+        if self.confirmation:
+            return (
+                jnp.where(positive, params.alpha_pos, params.alpha_neg),
+                jnp.where(positive, params.alpha_neg, params.alpha_pos),
+            )
+        if not self.asymmetric:
+            return (
+                jnp.broadcast_to(jnp.asarray(params.alpha_pos, jnp.float32), error.shape),
+                jnp.broadcast_to(jnp.asarray(params.alpha_unchosen_pos, jnp.float32), error.shape),
+            )
+        return (
+            jnp.where(positive, params.alpha_pos, params.alpha_neg),
+            jnp.where(positive, params.alpha_unchosen_pos, params.alpha_unchosen_neg),
+        )
+
+    def update(self, state: ValueState, obs, action, feedback: Feedback, forced, params) -> ValueState:
+        q = state.q
+        chosen = jax.nn.one_hot(action, q.shape[-1], dtype=q.dtype)
+        # Under partial feedback only the chosen outcome is used: outcomes[action] == reward.
+        error = feedback.outcomes - q
+        rate_chosen, rate_unchosen = self.learning_rates(error, params)
+        seen_unchosen = (1.0 - chosen) if self.feedback == "full" else jnp.zeros_like(chosen)
+        rate = chosen * rate_chosen + seen_unchosen * rate_unchosen
+        rate = jnp.where(forced, params.alpha_forced * (chosen + seen_unchosen), rate)
+        return ValueState(q=q + rate * error)
+
+
+# --------------------------------------------------------------------------
+# Count-based predictors: Beta-Bernoulli posterior, UCB1, Thompson sampling
+# --------------------------------------------------------------------------
+
+
+class CountState(NamedTuple):
+    """Sufficient statistics: pulls ``counts``, reward ``sums`` per action, total ``t``."""
+
+    counts: Array
+    sums: Array
+    t: Array
+
+
+def _count_init(n_actions: int) -> CountState:
+    zeros = jnp.zeros((n_actions,), jnp.float32)
+    return CountState(counts=zeros, sums=zeros, t=jnp.float32(0.0))
+
+
+def _count_update(state: CountState, action, feedback: Feedback, full: bool) -> CountState:
+    n = state.counts.shape[-1]
+    seen = jnp.ones((n,), jnp.float32) if full else jax.nn.one_hot(action, n, dtype=jnp.float32)
+    return CountState(
+        counts=state.counts + seen,
+        sums=state.sums + seen * feedback.outcomes,
+        t=state.t + 1.0,
+    )
+
+
+def empirical_means(state: CountState, prior_mean: Array) -> Array:
+    """Sample mean of each action, ``prior_mean`` where an action is untried."""
+    return jnp.where(state.counts > 0, state.sums / jnp.maximum(state.counts, 1.0), prior_mean)
+
+
+@params_class
+class UCBParams(Params):
+    """Params of :class:`UCB`.
+
+    Attributes:
+      exploration: ``c`` multiplying the bonus; ``c = 1`` is UCB1.
+      q0: belief about an untried action (used by actors acting on beliefs).
+    """
+
+    exploration: Array = 1.0
+    q0: Array = 0.5
+    domains = {"exploration": "nonnegative", "q0": "real"}
+
+
+@dataclasses.dataclass(frozen=True)
+class UCB(Predictor):
+    r"""UCB1 recommender (Auer, Cesa-Bianchi & Fischer 2002, Machine Learning 47:235).
+
+    Every untried action is recommended first (lowest index first); then
+
+    .. math:: a_t = \arg\max_a\; \hat\mu_a + c\sqrt{2 \ln t / n_a},
+
+    with :math:`t` the number of trials so far and :math:`n_a` the pulls of
+    :math:`a`. Beliefs are the sample means (``q0`` for untried actions).
+    """
+
+    feedback: str = "partial"
+
+    def __post_init__(self) -> None:
+        validation.check_choice("feedback", self.feedback, _FEEDBACK)
+
+    def default_params(self) -> UCBParams:
+        return UCBParams()
+
+    def init(self, n_actions: int, params) -> CountState:
+        return _count_init(n_actions)
+
+    def beliefs(self, state: CountState, obs, params: UCBParams) -> Array:
+        return empirical_means(state, params.q0)
+
+    def index(self, state: CountState, params: UCBParams) -> Array:
+        """The UCB1 index of every action (``+inf`` for untried actions)."""
+        means = empirical_means(state, params.q0)
+        bonus = params.exploration * jnp.sqrt(
+            2.0 * jnp.log(jnp.maximum(state.t, 1.0)) / jnp.maximum(state.counts, 1.0)
+        )
+        return jnp.where(state.counts > 0, means + bonus, jnp.inf)
+
+    def recommend(self, key, state: CountState, obs, params: UCBParams) -> Rationale:
+        del key
+        return _rationale_from(self.beliefs(state, obs, params), self.index(state, params))
+
+    def update(self, state, obs, action, feedback, forced, params) -> CountState:
+        return _count_update(state, action, feedback, self.feedback == "full")
+
+
+@params_class
+class BetaParams(Params):
+    """Beta(``prior_a``, ``prior_b``) prior on each action's success probability."""
+
+    prior_a: Array = 1.0
+    prior_b: Array = 1.0
+    domains = {"prior_a": "positive", "prior_b": "positive"}
+
+
+def _posterior(state: CountState, params: BetaParams) -> tuple[Array, Array]:
+    a = params.prior_a + state.sums
+    b = params.prior_b + state.counts - state.sums
+    return a, b
+
+
+@dataclasses.dataclass(frozen=True)
+class BetaBernoulli(Predictor):
+    r"""Exact Beta-Bernoulli posterior; recommends the highest posterior mean.
+
+    .. math:: \theta_a \mid \text{data} \sim \mathrm{Beta}(a_0 + s_a,\; b_0 + n_a - s_a),
+       \qquad a_t = \arg\max_a \frac{a_0 + s_a}{a_0 + b_0 + n_a}.
+
+    Rewards must lie in [0, 1] (fractional rewards count as fractional successes).
+    """
+
+    feedback: str = "partial"
+
+    def __post_init__(self) -> None:
+        validation.check_choice("feedback", self.feedback, _FEEDBACK)
+
+    def default_params(self) -> BetaParams:
+        return BetaParams()
+
+    def init(self, n_actions: int, params) -> CountState:
+        return _count_init(n_actions)
+
+    def beliefs(self, state: CountState, obs, params: BetaParams) -> Array:
+        a, b = _posterior(state, params)
+        return a / (a + b)
+
+    def recommend(self, key, state: CountState, obs, params: BetaParams) -> Rationale:
+        del key
+        means = self.beliefs(state, obs, params)
+        return _rationale_from(means, means)
+
+    def update(self, state, obs, action, feedback, forced, params) -> CountState:
+        return _count_update(state, action, feedback, self.feedback == "full")
+
+
+@dataclasses.dataclass(frozen=True)
+class Thompson(Predictor):
+    r"""Thompson sampling with a Beta-Bernoulli model (Thompson 1933; Agrawal & Goyal 2012).
+
+    .. math:: \tilde\theta_a \sim \mathrm{Beta}(a_0 + s_a, b_0 + n_a - s_a),\qquad
+       a_t = \arg\max_a \tilde\theta_a.
+
+    The confidence is the posterior mean of the recommended action.
+    """
+
+    feedback: str = "partial"
+
+    def __post_init__(self) -> None:
+        validation.check_choice("feedback", self.feedback, _FEEDBACK)
+
+    def default_params(self) -> BetaParams:
+        return BetaParams()
+
+    def init(self, n_actions: int, params) -> CountState:
+        return _count_init(n_actions)
+
+    def beliefs(self, state: CountState, obs, params: BetaParams) -> Array:
+        a, b = _posterior(state, params)
+        return a / (a + b)
+
+    def recommend(self, key, state: CountState, obs, params: BetaParams) -> Rationale:
+        a, b = _posterior(state, params)
+        sample = jax.random.beta(key, a, b)
+        return _rationale_from(a / (a + b), sample)
+
+    def update(self, state, obs, action, feedback, forced, params) -> CountState:
+        return _count_update(state, action, feedback, self.feedback == "full")
+
+
+# --------------------------------------------------------------------------
+# Fixed beliefs, and a predictor that misstates its rule
+# --------------------------------------------------------------------------
+
+
+@params_class
+class FixedParams(Params):
+    """Fixed beliefs ``values``, ``[n_actions]``."""
+
+    values: Array
+    domains = {"values": "real"}
+
+
+@dataclasses.dataclass(frozen=True)
+class FixedPredictor(Predictor):
+    """Beliefs that never change; recommends their argmax. ``n_actions`` is static."""
+
+    n_actions: int = 2
+
+    def __post_init__(self) -> None:
+        validation.check_int("n_actions", self.n_actions, minimum=1)
+
+    def default_params(self) -> FixedParams:
+        return FixedParams(values=jnp.zeros((self.n_actions,), jnp.float32))
+
+    def validate_params(self, params, name: str = "params.predictor") -> None:
+        if not isinstance(params, FixedParams):
+            raise TypeError(f"{name} must be FixedParams, got {type(params).__name__}")
+        params.validate(name)
+        validation.check_shape(f"{name}.values", params.values, (self.n_actions,))
+
+    def check_n_actions(self, n_actions: int) -> None:
+        if n_actions != self.n_actions:
+            raise ValueError(
+                f"FixedPredictor was built for n_actions={self.n_actions}, "
+                f"but the environment has {n_actions} actions"
+            )
+
+    def init(self, n_actions: int, params: FixedParams) -> ValueState:
+        return ValueState(q=jnp.asarray(params.values, jnp.float32))
+
+    def beliefs(self, state: ValueState, obs, params) -> Array:
+        return state.q
+
+    def recommend(self, key, state: ValueState, obs, params) -> Rationale:
+        del key
+        return _rationale_from(state.q, state.q)
+
+    def update(self, state, obs, action, feedback, forced, params) -> ValueState:
+        return state
+
+
+@params_class
+class NoisyRationaleParams(Params):
+    """Params of the wrapped predictor plus ``rationale_error`` in [0, 1]."""
+
+    base: Params
+    rationale_error: Array = 0.13
+    domains = {"rationale_error": "unit"}
+
+
+@dataclasses.dataclass(frozen=True)
+class NoisyRationale(Predictor):
+    """Wraps a predictor so that its stated rationale is wrong with probability ``rationale_error``.
+
+    With probability ``rationale_error`` the stated action is replaced by a
+    uniformly drawn *different* action and marked ``correct=False``; beliefs and
+    learning are the wrapped predictor's. This models an agent that computes its
+    rule (e.g. UCB values) imperfectly: Schmied et al. (2025) report rationales
+    correct about 87% of the time (approx.), hence the default 0.13.
+    """
+
+    base: Predictor = dataclasses.field(default_factory=UCB)
+
+    def default_params(self) -> NoisyRationaleParams:
+        return NoisyRationaleParams(base=self.base.default_params())
+
+    @property
+    def used_params(self) -> tuple[str, ...]:
+        return (*self.base.used_params, "rationale_error")
+
+    def validate_params(self, params, name: str = "params.predictor") -> None:
+        if not isinstance(params, NoisyRationaleParams):
+            raise TypeError(f"{name} must be NoisyRationaleParams, got {type(params).__name__}")
+        self.base.validate_params(params.base, f"{name}.base")
+        validation.check_in_domain(f"{name}.rationale_error", params.rationale_error, "unit")
+        validation.check_shape(f"{name}.rationale_error", params.rationale_error, ())
+
+    def check_n_actions(self, n_actions: int) -> None:
+        self.base.check_n_actions(n_actions)
+
+    def init(self, n_actions: int, params: NoisyRationaleParams):
+        return self.base.init(n_actions, params.base)
+
+    def beliefs(self, state, obs, params: NoisyRationaleParams) -> Array:
+        return self.base.beliefs(state, obs, params.base)
+
+    def recommend(self, key, state, obs, params: NoisyRationaleParams) -> Rationale:
+        k_base, k_error, k_other = jax.random.split(key, 3)
+        rationale = self.base.recommend(k_base, state, obs, params.base)
+        beliefs = self.base.beliefs(state, obs, params.base)
+        n = beliefs.shape[-1]
+        wrong = (jax.random.uniform(k_error) < params.rationale_error) & (n > 1)
+        shift = 1 + jax.random.randint(k_other, (), 0, max(n - 1, 1))
+        other = ((rationale.action + shift) % n).astype(jnp.int32)
+        action = jnp.where(wrong, other, rationale.action)
+        confidence = jnp.clip(jnp.sum(beliefs * jax.nn.one_hot(action, n)), 0.0, 1.0)
+        return Rationale(action=action, confidence=confidence, correct=rationale.correct & ~wrong)
+
+    def update(self, state, obs, action, feedback, forced, params: NoisyRationaleParams):
+        return self.base.update(state, obs, action, feedback, forced, params.base)

@@ -1,0 +1,46 @@
+"""Metrics of rollouts: exploration, habits, the knowing-doing gap."""
+
+from kdgap_sim.metrics.exploration import (
+    action_coverage,
+    coverage_curve,
+    cumulative_regret,
+    greedy_fraction,
+    min_frac,
+    optimal_action_rate,
+    regret_curve,
+    suffix_failure,
+)
+from kdgap_sim.metrics.gap import (
+    follow_rate,
+    knowing_doing_gap,
+    rationale_correct_rate,
+    rationale_optimal_rate,
+)
+from kdgap_sim.metrics.habits import (
+    action_entropy,
+    frequency_bias,
+    frequency_bias_curve,
+    repetition_rate,
+)
+from kdgap_sim.metrics.report import describe, mean_and_se
+
+__all__ = [
+    "action_coverage",
+    "action_entropy",
+    "coverage_curve",
+    "cumulative_regret",
+    "describe",
+    "follow_rate",
+    "frequency_bias",
+    "frequency_bias_curve",
+    "greedy_fraction",
+    "knowing_doing_gap",
+    "mean_and_se",
+    "min_frac",
+    "optimal_action_rate",
+    "rationale_correct_rate",
+    "rationale_optimal_rate",
+    "regret_curve",
+    "repetition_rate",
+    "suffix_failure",
+]

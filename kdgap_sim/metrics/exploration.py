@@ -1,0 +1,80 @@
+"""Exploration metrics: regret, action coverage, greediness, suffix failure, MinFrac.
+
+All functions take a rollout result (a :class:`~kdgap_sim.types.Summary` or
+:class:`~kdgap_sim.types.Trajectory`, batched or not) and return one value per
+rollout (the batch shape); average over seeds yourself, or use
+:func:`kdgap_sim.metrics.describe`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from kdgap_sim.metrics._common import as_summary, as_trajectory, rate
+from kdgap_sim.types import Array
+
+
+def cumulative_regret(out: Any) -> Array:
+    r"""Expected cumulative regret :math:`R_T = \sum_{t<T} (\max_a \mu_a - \mu_{a_t})`."""
+    return as_summary(out).regret_sum
+
+
+def regret_curve(out: Any) -> Array:
+    """Cumulative regret after each trial, ``[..., T]`` (needs a trajectory)."""
+    return jnp.cumsum(as_trajectory(out, "regret_curve").regret, axis=-1)
+
+
+def action_coverage(out: Any, t: int | None = None) -> Array:
+    r"""Action coverage :math:`C_t = |\{a: a \text{ tried before } t\}| / K`.
+
+    Schmied et al. (2025), arXiv 2504.16078, section 4: greedy agents' coverage
+    stagnates and up to 55% of arms are never tried. ``t=None`` uses all trials.
+    """
+    summary = as_summary(out)
+    first = summary.first_step
+    tried = first >= 0 if t is None else (first >= 0) & (first < t)
+    return jnp.mean(tried.astype(jnp.float32), axis=-1)
+
+
+def coverage_curve(out: Any, n_steps: int) -> Array:
+    """:math:`C_t` for ``t = 1 .. n_steps``, shape ``[..., n_steps]``."""
+    first = as_summary(out).first_step
+    times = jnp.arange(1, n_steps + 1)
+    tried = (first[..., None, :] >= 0) & (first[..., None, :] < times[:, None])
+    return jnp.mean(tried.astype(jnp.float32), axis=-1)
+
+
+def greedy_fraction(out: Any) -> Array:
+    """Fraction of trials whose action maximised the agent's own beliefs."""
+    summary = as_summary(out)
+    return rate(summary.greedy_count, summary.n_steps)
+
+
+def optimal_action_rate(out: Any) -> Array:
+    """Fraction of trials on which an optimal action was taken."""
+    summary = as_summary(out)
+    return rate(summary.optimal_count, summary.n_steps)
+
+
+def suffix_failure(out: Any, t: int | None = None) -> Array:
+    """Whether no optimal action was taken in trials ``t .. T-1`` (default ``t = T // 2``).
+
+    Its mean over seeds is SuffixFailFreq(t) of Krishnamurthy et al. (2024),
+    "Can large language models explore in-context?", arXiv 2403.15371.
+    """
+    summary = as_summary(out)
+    if t is None:
+        t = summary.n_steps // 2
+    return summary.last_optimal_step < t
+
+
+def min_frac(out: Any) -> Array:
+    r"""MinFrac :math:`= K \min_a N_a / T`: 1 for uniform play, 0 if an arm is never tried.
+
+    Krishnamurthy et al. (2024), arXiv 2403.15371.
+    """
+    summary = as_summary(out)
+    n = summary.counts.shape[-1]
+    return n * rate(jnp.min(summary.counts, axis=-1), summary.n_steps)

@@ -1,0 +1,287 @@
+"""The one scan that runs an agent on an environment.
+
+``rollout`` runs ``n_steps`` trials of one agent with one ``lax.scan``. Each
+trial: the predictor states its rationale, the actor chooses (or a forced
+action is imposed), the environment returns the outcomes of all actions, the
+agent learns. In ``"summary"`` mode only online accumulators
+(:class:`~kdgap_sim.types.Summary`) are carried, so memory does not grow with
+``n_steps``; ``"trajectory"`` mode also records every trial.
+
+Keys: trial ``t`` uses ``fold_in(trials_key, t)``; the environment draws from
+``fold_in(k_t, 0)`` and the agent from ``fold_in(k_t, 1)``. The stream of a
+trial therefore depends only on the rollout key and ``t``: the same key gives
+the same result, whatever the batch, chunk or device layout around it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from kdgap_sim import validation
+from kdgap_sim.agents.agent import Agent
+from kdgap_sim.envs.base import Environment
+from kdgap_sim.types import Array, PRNGKey, Rationale, Summary, Trajectory
+
+RECORD_MODES = ("summary", "trajectory")
+
+
+class _Step(NamedTuple):
+    beliefs: Array
+    rationale: Rationale
+    action: Array
+    reward: Array
+    outcomes: Array
+    regret: Array
+    optimal_action: Array
+    forced: Array
+
+
+def init_summary(n_actions: int) -> Summary:
+    """Empty accumulators for ``n_actions`` actions."""
+    zero_i = jnp.int32(0)
+    zero_f = jnp.float32(0.0)
+    return Summary(
+        n_steps=zero_i,
+        reward_sum=zero_f,
+        regret_sum=zero_f,
+        counts=jnp.zeros((n_actions,), jnp.int32),
+        first_step=jnp.full((n_actions,), -1, jnp.int32),
+        last_optimal_step=jnp.int32(-1),
+        optimal_count=zero_i,
+        greedy_count=zero_i,
+        follow_count=zero_i,
+        rationale_correct_count=zero_i,
+        rationale_optimal_count=zero_i,
+        correct_and_follow_count=zero_i,
+        confidence_sum=zero_f,
+        brier_sum=zero_f,
+    )
+
+
+def _accumulate(summary: Summary, t: Array, step: _Step, expected: Array) -> Summary:
+    n = step.beliefs.shape[-1]
+    taken = jax.nn.one_hot(step.action, n, dtype=jnp.int32)
+    best = jnp.max(expected)
+    is_optimal = jnp.sum(expected * taken) >= best
+    is_greedy = jnp.sum(step.beliefs * taken) >= jnp.max(step.beliefs)
+    recommended = jax.nn.one_hot(step.rationale.action, n, dtype=jnp.float32)
+    rationale_optimal = jnp.sum(expected * recommended) >= best
+    follows = step.action == step.rationale.action
+    correct = step.rationale.correct
+    outcome_of_recommended = jnp.sum(step.outcomes * recommended)
+    i32 = lambda b: b.astype(jnp.int32)  # noqa: E731
+    return Summary(
+        n_steps=summary.n_steps + 1,
+        reward_sum=summary.reward_sum + step.reward,
+        regret_sum=summary.regret_sum + step.regret,
+        counts=summary.counts + taken,
+        first_step=jnp.where((summary.first_step < 0) & (taken > 0), t, summary.first_step),
+        last_optimal_step=jnp.where(is_optimal, t, summary.last_optimal_step),
+        optimal_count=summary.optimal_count + i32(is_optimal),
+        greedy_count=summary.greedy_count + i32(is_greedy),
+        follow_count=summary.follow_count + i32(follows),
+        rationale_correct_count=summary.rationale_correct_count + i32(correct),
+        rationale_optimal_count=summary.rationale_optimal_count + i32(rationale_optimal),
+        correct_and_follow_count=summary.correct_and_follow_count + i32(correct & follows),
+        confidence_sum=summary.confidence_sum + step.rationale.confidence,
+        brier_sum=summary.brier_sum + (step.rationale.confidence - outcome_of_recommended) ** 2,
+    )
+
+
+def _rollout_impl(
+    key: PRNGKey,
+    env_params: Any,
+    agent_params: Any,
+    forced_actions: Array | None,
+    *,
+    env: Environment,
+    agent: Agent,
+    n_steps: int,
+    record: str,
+    unroll: int,
+):
+    n = env.n_actions
+    reset_key, trials_key = jax.random.split(key)
+    obs, env_state = env.reset(reset_key, env_params)
+    agent_state = agent.init(n, agent_params)
+
+    def trial(carry, forced_action):
+        t, obs, env_state, agent_state, summary = carry
+        k_t = jax.random.fold_in(trials_key, t)
+        decision = agent.act(jax.random.fold_in(k_t, 1), agent_state, obs, agent_params)
+        forced = forced_action >= 0
+        action = jnp.where(forced, forced_action, decision.action).astype(jnp.int32)
+        expected = env.expected_rewards(env_state, env_params)
+        regret = jnp.max(expected) - jnp.sum(expected * jax.nn.one_hot(action, n))
+        next_obs, env_state, feedback = env.step(
+            jax.random.fold_in(k_t, 0), env_state, action, env_params
+        )
+        agent_state = agent.learn(agent_state, obs, action, feedback, forced, agent_params)
+        step = _Step(
+            beliefs=decision.beliefs,
+            rationale=decision.rationale,
+            action=action,
+            reward=feedback.reward,
+            outcomes=feedback.outcomes,
+            regret=regret,
+            optimal_action=jnp.argmax(expected).astype(jnp.int32),
+            forced=forced,
+        )
+        summary = _accumulate(summary, t, step, expected)
+        out = step if record == "trajectory" else None
+        return (t + 1, next_obs, env_state, agent_state, summary), out
+
+    carry = (jnp.int32(0), obs, env_state, agent_state, init_summary(n))
+    if forced_actions is None:
+        xs = None
+        trial_fn = lambda c, _: trial(c, jnp.int32(-1))  # noqa: E731
+    else:
+        xs = forced_actions
+        trial_fn = trial
+    (_, _, _, _, summary), steps = jax.lax.scan(trial_fn, carry, xs, length=n_steps, unroll=unroll)
+    if record == "summary":
+        return summary
+    return Trajectory(**steps._asdict(), summary=summary)
+
+
+_rollout_jit = jax.jit(
+    _rollout_impl, static_argnames=("env", "agent", "n_steps", "record", "unroll")
+)
+
+
+def validate_rollout_inputs(
+    key: Any,
+    env: Any,
+    env_params: Any,
+    agent: Any,
+    agent_params: Any,
+    n_steps: Any,
+    record: Any = "summary",
+    forced_actions: Any = None,
+    unroll: Any = 1,
+) -> None:
+    """Checks every rollout argument eagerly; raises TypeError/ValueError naming it."""
+    validation.check_key(key, "key")
+    if not isinstance(env, Environment):
+        raise TypeError(f"env must be an Environment (e.g. kd.envs.make(...)), got {env!r}")
+    if not isinstance(agent, Agent):
+        raise TypeError(f"agent must be a kd.agents.Agent, got {agent!r}")
+    validation.check_int("n_steps", n_steps, minimum=1)
+    validation.check_int("unroll", unroll, minimum=1)
+    validation.check_choice("record", record, RECORD_MODES)
+    env.validate_params(env_params, "env_params")
+    agent.validate_params(agent_params, "agent_params")
+    agent.check_n_actions(env.n_actions)
+    if forced_actions is not None and not validation.is_tracer(forced_actions):
+        array = validation.as_numeric_array("forced_actions", forced_actions)
+        validation.check_shape("forced_actions", array, (n_steps,))
+        if not np.issubdtype(array.dtype, np.integer):
+            raise TypeError(f"forced_actions must be integers, got dtype {array.dtype}")
+        if ((array < -1) | (array >= env.n_actions)).any():
+            raise ValueError(
+                f"forced_actions must lie in [-1, {env.n_actions - 1}] (-1 = free choice), "
+                f"got values from {array.min()} to {array.max()}"
+            )
+
+
+def rollout(
+    key: PRNGKey,
+    env: Environment,
+    env_params: Any,
+    agent: Agent,
+    agent_params: Any,
+    n_steps: int,
+    *,
+    record: str = "summary",
+    forced_actions: Array | None = None,
+    unroll: int = 1,
+) -> Summary | Trajectory:
+    """Runs one agent for ``n_steps`` trials.
+
+    Args:
+      key: a ``jax.random`` key.
+      env: an :class:`~kdgap_sim.envs.Environment` (static).
+      env_params: its traced params.
+      agent: an :class:`~kdgap_sim.agents.Agent` (static).
+      agent_params: its traced params.
+      n_steps: number of trials (static).
+      record: ``"summary"`` (online accumulators only) or ``"trajectory"``.
+      forced_actions: optional int array ``[n_steps]``; entries >= 0 impose that
+        action (a no-agency trial), -1 leaves the choice to the actor.
+      unroll: ``lax.scan`` unroll factor (static; a speed knob only).
+
+    Returns:
+      A :class:`~kdgap_sim.types.Summary`, or a
+      :class:`~kdgap_sim.types.Trajectory` whose ``summary`` field holds it.
+
+    Raises:
+      TypeError, ValueError: for any bad argument, before compilation.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=5)
+      >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.RationaleFollowing())
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent,
+      ...                  agent.default_params(), n_steps=100)
+      >>> int(out.n_steps)
+      100
+    """
+    validate_rollout_inputs(
+        key, env, env_params, agent, agent_params, n_steps, record, forced_actions, unroll
+    )
+    if forced_actions is not None:
+        forced_actions = jnp.asarray(forced_actions, jnp.int32)
+    return _rollout_jit(
+        key, env_params, agent_params, forced_actions,
+        env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll,
+    )
+
+
+def seed_keys(key: PRNGKey, n_seeds: int, offset: int = 0) -> Array:
+    """Keys of seeds ``offset .. offset + n_seeds - 1``: ``fold_in(key, seed)``."""
+    seeds = jnp.arange(offset, offset + n_seeds, dtype=jnp.uint32)
+    return jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, seeds)
+
+
+@functools.partial(jax.jit, static_argnames=("env", "agent", "n_steps", "record", "unroll"))
+def _batch_impl(keys, env_params, agent_params, forced_actions, *, env, agent, n_steps, record, unroll):
+    run = functools.partial(
+        _rollout_impl, env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll
+    )
+    return jax.vmap(run, in_axes=(0, None, None, None))(keys, env_params, agent_params, forced_actions)
+
+
+def rollout_batch(
+    key: PRNGKey,
+    env: Environment,
+    env_params: Any,
+    agent: Agent,
+    agent_params: Any,
+    n_steps: int,
+    n_seeds: int,
+    *,
+    record: str = "summary",
+    forced_actions: Array | None = None,
+    unroll: int = 1,
+) -> Summary | Trajectory:
+    """:func:`rollout` for ``n_seeds`` independent seeds, vmapped in one jit.
+
+    Seed ``i`` uses the key ``fold_in(key, i)``, so seed ``i`` of a batch equals
+    ``rollout(fold_in(key, i), ...)`` whatever ``n_seeds`` is. Every leaf of the
+    result gains a leading axis of length ``n_seeds``.
+    """
+    validate_rollout_inputs(
+        key, env, env_params, agent, agent_params, n_steps, record, forced_actions, unroll
+    )
+    validation.check_int("n_seeds", n_seeds, minimum=1)
+    if forced_actions is not None:
+        forced_actions = jnp.asarray(forced_actions, jnp.int32)
+    return _batch_impl(
+        seed_keys(key, n_seeds), env_params, agent_params, forced_actions,
+        env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll,
+    )
