@@ -1,0 +1,153 @@
+"""Registry of numerical checks of the claims in THEORY.md.
+
+A check is a function ``check(key, quick) -> Measurement`` registered under a
+name with the claim it tests and the formula. It measures a quantity by
+simulation or numerical computation and compares it with the claimed value,
+within a tolerance derived from the sampling error (state how in the check's
+docstring). ``run`` returns one :class:`CheckResult` per check;
+``kdgap verify`` prints them and exits non-zero if any failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+import jax
+
+from kdgap_sim import validation
+from kdgap_sim.types import PRNGKey
+
+
+class Measurement(NamedTuple):
+    """What a check function returns.
+
+    Attributes:
+      measured: the measured value.
+      expected: the claimed value (or the bound being tested).
+      tolerance: allowed deviation, derived from the sampling error.
+      passed: whether the claim holds within the tolerance.
+      details: free text (sample sizes, how the tolerance was derived).
+    """
+
+    measured: float
+    expected: float
+    tolerance: float
+    passed: bool
+    details: str = ""
+
+
+class CheckResult(NamedTuple):
+    """A measurement together with the claim it tests."""
+
+    name: str
+    claim: str
+    formula: str
+    source: str
+    measured: float
+    expected: float
+    tolerance: float
+    passed: bool
+    details: str
+    seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """A registered check."""
+
+    name: str
+    claim: str
+    formula: str
+    source: str
+    function: Callable[[PRNGKey, bool], Measurement]
+
+
+_CHECKS: dict[str, Check] = {}
+
+
+def register(name: str, *, claim: str, formula: str, source: str = "THEORY.md"):
+    """Decorator registering ``function(key, quick) -> Measurement`` under ``name``."""
+
+    def decorator(function: Callable[[PRNGKey, bool], Measurement]):
+        if name in _CHECKS:
+            raise ValueError(f"verify check {name!r} is already registered")
+        _CHECKS[name] = Check(name, claim, formula, source, function)
+        return function
+
+    return decorator
+
+
+def names() -> tuple[str, ...]:
+    """Names of all registered checks, in registration order."""
+    _load_builtin_checks()
+    return tuple(_CHECKS)
+
+
+def get(name: str) -> Check:
+    """The check registered as ``name``."""
+    _load_builtin_checks()
+    if name not in _CHECKS:
+        raise ValueError(f"unknown verify check {name!r}; known: {list(_CHECKS)}")
+    return _CHECKS[name]
+
+
+def run(
+    selected: Iterable[str] | None = None, *, quick: bool = False, key: PRNGKey | None = None
+) -> list[CheckResult]:
+    """Runs the selected checks (all by default); check ``name`` uses ``fold_in(key, i)``."""
+    chosen = list(names()) if selected is None else list(selected)
+    checks = [get(name) for name in chosen]
+    if key is None:
+        key = jax.random.key(0)
+    validation.check_key(key)
+    results = []
+    for index, check in enumerate(checks):
+        start = time.perf_counter()
+        m = check.function(jax.random.fold_in(key, index), quick)
+        results.append(
+            CheckResult(
+                check.name, check.claim, check.formula, check.source,
+                float(m.measured), float(m.expected), float(m.tolerance), bool(m.passed),
+                m.details, time.perf_counter() - start,
+            )
+        )
+    return results
+
+
+def run_all(*, quick: bool = False, key: PRNGKey | None = None) -> list[CheckResult]:
+    """Runs every registered check."""
+    return run(None, quick=quick, key=key)
+
+
+def format_table(results: Iterable[CheckResult]) -> str:
+    """A plain-text table: name, measured, expected, tolerance, ok."""
+    rows = [("check", "measured", "expected", "tolerance", "ok", "seconds")]
+    for r in results:
+        rows.append(
+            (r.name, f"{r.measured:.4g}", f"{r.expected:.4g}", f"{r.tolerance:.3g}",
+             "PASS" if r.passed else "FAIL", f"{r.seconds:.1f}")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# Modules whose import registers checks. Each issue adds its own module here.
+BUILTIN_CHECK_MODULES: tuple[str, ...] = ()
+
+_loaded = False
+
+
+def _load_builtin_checks() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    import importlib
+
+    for module in BUILTIN_CHECK_MODULES:
+        importlib.import_module(module)
