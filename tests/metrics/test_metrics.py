@@ -1,0 +1,106 @@
+"""Metrics on hand-built summaries and trajectories (exact values)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import kdgap_sim as kd
+from kdgap_sim.rollout import init_summary
+
+
+def _summary(**changes):
+    return init_summary(4)._replace(**changes)
+
+
+def test_exploration_metrics_by_hand():
+    s = _summary(
+        n_steps=jnp.int32(10),
+        regret_sum=jnp.float32(2.5),
+        counts=jnp.array([7, 3, 0, 0]),
+        first_step=jnp.array([0, 4, -1, -1]),
+        last_optimal_step=jnp.int32(3),
+        greedy_count=jnp.int32(6),
+        optimal_count=jnp.int32(4),
+    )
+    assert float(kd.metrics.cumulative_regret(s)) == 2.5
+    assert float(kd.metrics.action_coverage(s)) == 0.5
+    assert float(kd.metrics.action_coverage(s, t=4)) == 0.25
+    np.testing.assert_allclose(kd.metrics.coverage_curve(s, 6), [0.25, 0.25, 0.25, 0.25, 0.5, 0.5])
+    assert float(kd.metrics.greedy_fraction(s)) == pytest.approx(0.6)
+    assert float(kd.metrics.optimal_action_rate(s)) == pytest.approx(0.4)
+    assert bool(kd.metrics.suffix_failure(s))  # no optimal action in trials 5..9
+    assert not bool(kd.metrics.suffix_failure(s, t=3))
+    assert float(kd.metrics.min_frac(s)) == 0.0
+    s2 = s._replace(counts=jnp.array([4, 2, 2, 2]))
+    assert float(kd.metrics.min_frac(s2)) == pytest.approx(4 * 2 / 10)
+
+
+def test_gap_metrics_by_hand():
+    s = _summary(
+        n_steps=jnp.int32(100),
+        rationale_correct_count=jnp.int32(87),
+        correct_and_follow_count=jnp.int32(56),
+        follow_count=jnp.int32(60),
+        rationale_optimal_count=jnp.int32(50),
+    )
+    gap = kd.metrics.knowing_doing_gap(s)
+    assert float(gap["rationale_correct"]) == pytest.approx(0.87)
+    assert float(gap["follow"]) == pytest.approx(0.60)
+    assert float(gap["follow_given_correct"]) == pytest.approx(56 / 87)
+    assert float(gap["gap"]) == pytest.approx(0.31)
+    assert float(kd.metrics.rationale_optimal_rate(s)) == pytest.approx(0.5)
+
+
+def test_metrics_need_a_rollout_result():
+    with pytest.raises(TypeError, match="Summary or Trajectory"):
+        kd.metrics.follow_rate({"follow": 1})
+    with pytest.raises(TypeError, match="trajectory"):
+        kd.metrics.regret_curve(_summary())
+
+
+def test_trajectory_metrics():
+    env = kd.envs.BernoulliBandit(n_arms=3)
+    agent, params = kd.agents.profile("greedy")
+    out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, 30, record="trajectory")
+    curve = kd.metrics.regret_curve(out)
+    assert curve.shape == (30,) and float(curve[-1]) == pytest.approx(float(out.summary.regret_sum), rel=1e-5)
+    rep = float(kd.metrics.repetition_rate(out))
+    assert rep == pytest.approx(float(np.mean(np.asarray(out.action[1:]) == np.asarray(out.action[:-1]))))
+    p = np.asarray(out.summary.counts) / 30
+    expected = -sum(x * np.log(x) for x in p if x > 0)
+    assert float(kd.metrics.action_entropy(out)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_frequency_bias_curve_exact():
+    """Two actions, equal beliefs, beta irrelevant: P(copy | n repeats) = (1+n)^k / ((1+n)^k + 1)."""
+    agent = kd.agents.Agent(kd.agents.RescorlaWagner(), kd.agents.FrequencyBiased(context_window=8))
+    params = agent.default_params().replace(kappa=2.0)
+    curve = kd.metrics.frequency_bias_curve(jax.random.key(0), agent, params, 2, [0, 1, 4, 8, 20])
+    n = np.array([0, 1, 4, 8, 8])  # the window caps the context at 8
+    expected = (1 + n) ** 2.0 / ((1 + n) ** 2.0 + 1)
+    np.testing.assert_allclose(curve, expected, rtol=1e-5)
+    bias = kd.metrics.frequency_bias(jax.random.key(0), agent, params, 2)
+    assert float(bias) == pytest.approx(expected[3] - 0.5, rel=1e-5)
+
+
+def test_habit_free_actor_has_flat_curve_and_presets_order():
+    agent, params = kd.agents.profile("knowing-doing-ucb")
+    assert float(kd.metrics.frequency_bias(jax.random.key(0), agent, params, 5)) == 0.0
+    small, p_small = kd.agents.profile("llm-2b-like")
+    large, p_large = kd.agents.profile("llm-27b-like")
+    b_small = float(kd.metrics.frequency_bias(jax.random.key(0), small, p_small, 5))
+    b_large = float(kd.metrics.frequency_bias(jax.random.key(0), large, p_large, 5))
+    assert b_small > b_large > 0
+
+
+def test_describe_and_mean_se():
+    env = kd.envs.BernoulliBandit(n_arms=3)
+    agent, params = kd.agents.profile("knowing-doing-ucb")
+    out = kd.rollout_batch(jax.random.key(0), env, env.default_params(), agent, params, 20, 8)
+    table = kd.metrics.describe(out)
+    assert all(v.shape == (8,) for v in table.values())
+    mean, se = kd.metrics.mean_and_se([1.0, 2.0, 3.0, 4.0])
+    assert mean == 2.5 and se == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2)
+    with pytest.raises(ValueError):
+        kd.metrics.mean_and_se([])

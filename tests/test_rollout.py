@@ -1,0 +1,188 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import kdgap_sim as kd
+import importlib
+
+rollout_module = importlib.import_module("kdgap_sim.rollout")
+
+
+def _tree_equal(a, b):
+    leaves_a, leaves_b = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    return len(leaves_a) == len(leaves_b) and all(
+        np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(leaves_a, leaves_b)
+    )
+
+
+@pytest.mark.parametrize("profile", ["knowing-doing-ucb", "llm-2b-like", "optimistic-rw", "thompson"])
+def test_jit_and_no_jit_give_identical_results(profile, bandit):
+    env, env_params = bandit
+    agent, params = kd.agents.profile(profile)
+    key = jax.random.key(3)
+    jitted = kd.rollout(key, env, env_params, agent, params, 30, record="trajectory")
+    with jax.disable_jit():
+        eager = kd.rollout(key, env, env_params, agent, params, 30, record="trajectory")
+    np.testing.assert_array_equal(jitted.action, eager.action)
+    np.testing.assert_array_equal(jitted.rationale.action, eager.rationale.action)
+    np.testing.assert_allclose(jitted.beliefs, eager.beliefs, rtol=1e-6, atol=1e-7)
+    assert _tree_equal(jitted.summary.counts, eager.summary.counts)
+
+
+def test_same_key_same_result_and_different_keys_differ(bandit, kdg_agent):
+    env, env_params = bandit
+    agent, params = kdg_agent
+    a = kd.rollout(jax.random.key(1), env, env_params, agent, params, 50)
+    b = kd.rollout(jax.random.key(1), env, env_params, agent, params, 50)
+    c = kd.rollout(jax.random.key(2), env, env_params, agent, params, 50, record="trajectory")
+    assert _tree_equal(a, b)
+    assert not _tree_equal(a, c.summary)
+
+
+def test_summary_equals_the_trajectory_summary(bandit, kdg_agent):
+    env, env_params = bandit
+    agent, params = kdg_agent
+    s = kd.rollout(jax.random.key(4), env, env_params, agent, params, 40)
+    t = kd.rollout(jax.random.key(4), env, env_params, agent, params, 40, record="trajectory")
+    assert _tree_equal(s, t.summary)
+    assert int(jnp.sum(t.action == t.rationale.action)) == int(s.follow_count)
+    np.testing.assert_allclose(float(jnp.sum(t.regret)), float(s.regret_sum), rtol=1e-5)
+
+
+def test_batch_seed_i_equals_single_rollout_with_folded_key(bandit, kdg_agent):
+    env, env_params = bandit
+    agent, params = kdg_agent
+    key = jax.random.key(9)
+    batch = kd.rollout_batch(key, env, env_params, agent, params, 25, n_seeds=6)
+    small = kd.rollout_batch(key, env, env_params, agent, params, 25, n_seeds=3)
+    single = kd.rollout(jax.random.fold_in(key, 4), env, env_params, agent, params, 25)
+    assert _tree_equal(jax.tree_util.tree_map(lambda x: x[4], batch), single)
+    assert _tree_equal(jax.tree_util.tree_map(lambda x: x[:3], batch), small)
+
+
+def test_forced_actions_are_taken_and_marked(bandit):
+    env, env_params = bandit
+    agent = kd.agents.Agent(kd.agents.RescorlaWagner(), kd.agents.Greedy())
+    forced = jnp.array([2, 2, -1, 0, -1], jnp.int32)
+    out = kd.rollout(jax.random.key(0), env, env_params, agent, agent.default_params(), 5,
+                     record="trajectory", forced_actions=forced)
+    np.testing.assert_array_equal(out.forced, forced >= 0)
+    np.testing.assert_array_equal(out.action[forced >= 0], forced[forced >= 0])
+
+
+def test_ucb1_regret_between_lai_robbins_and_auer():
+    """THEORY.md section 1: Bernoulli (0.5, 0.6), T = 10^4, 50 runs.
+
+    Lai-Robbins term sum D / KL * ln T = 45.1; Auer et al. bound 737.3. The mean
+    regret must exceed the lower term and stay below the bound by 4 standard errors.
+    """
+    env = kd.envs.BernoulliBandit(n_arms=2)
+    env_params = env.default_params().replace(probs=jnp.array([0.5, 0.6]))
+    agent, params = kd.agents.profile("faithful-ucb")
+    t_max = 10_000
+    out = kd.rollout_batch(jax.random.key(11), env, env_params, agent, params, t_max, 50)
+    regret = np.asarray(out.regret_sum, np.float64)
+    mean, se = regret.mean(), regret.std(ddof=1) / np.sqrt(regret.size)
+    gap = 0.1
+    kl = 0.5 * np.log(0.5 / 0.6) + 0.5 * np.log(0.5 / 0.4)
+    lai_robbins = gap / kl * np.log(t_max)
+    auer = 8 * np.log(t_max) / gap + (1 + np.pi**2 / 3) * gap
+    assert lai_robbins == pytest.approx(45.1, abs=0.1) and auer == pytest.approx(737.3, abs=0.1)
+    assert mean - 4 * se > lai_robbins
+    assert mean + 4 * se < auer
+
+
+@pytest.mark.parametrize("profile", ["faithful-ucb", "thompson"])
+def test_regret_grows_like_log_t(profile):
+    """Regret added per doubling of T is constant under log T growth.
+
+    With R_T = a + b ln T the increment R_2T - R_T = b ln 2 does not depend on T,
+    so the ratio of the increment over [4096, 8192] to that over [512, 1024] is 1;
+    sqrt(T) growth would give sqrt(8) = 2.83 and linear growth 8. Bernoulli
+    (0.2, 0.8), 200 runs. The s.e. of the ratio comes from the per-run increments
+    (delta method, treating the two increments as independent, which overstates it).
+    We require the ratio to be within 4 s.e. of 1 + 0.15 (pre-asymptotic slack:
+    UCB1's bonus still shrinks at T = 512) and to exclude sqrt(8) by 4 s.e.
+    """
+    env = kd.envs.BernoulliBandit(n_arms=2)
+    env_params = env.default_params().replace(probs=jnp.array([0.2, 0.8]))
+    agent, params = kd.agents.profile(profile)
+    n_runs = 200
+    out = kd.rollout_batch(jax.random.key(5), env, env_params, agent, params, 8192, n_runs,
+                           record="trajectory")
+    curve = np.cumsum(np.asarray(out.regret, np.float64), axis=1)
+    early = curve[:, 1023] - curve[:, 511]
+    late = curve[:, 8191] - curve[:, 4095]
+    ratio = late.mean() / early.mean()
+    rel_se = np.sqrt((late.std(ddof=1) / late.mean()) ** 2 + (early.std(ddof=1) / early.mean()) ** 2)
+    se = ratio * rel_se / np.sqrt(n_runs)
+    assert ratio + 4 * se < np.sqrt(8), (ratio, se)
+    assert abs(ratio - 1.0) < 0.15 + 4 * se, (ratio, se)
+    assert late.mean() > 0
+
+
+def test_summary_memory_does_not_grow_with_n_steps(bandit, kdg_agent):
+    env, env_params = bandit
+    agent, params = kdg_agent
+    shapes = []
+    for n_steps in (10, 1000):
+        lowered = jax.jit(
+            lambda k: rollout_module._rollout_impl(
+                k, env_params, params, None, env=env, agent=agent, n_steps=n_steps,
+                record="summary", unroll=1)
+        ).lower(jax.random.key(0))
+        shapes.append(jax.tree_util.tree_map(lambda s: s.shape, lowered.out_info))
+    assert shapes[0] == shapes[1]
+
+
+def test_one_compilation_for_repeated_calls(bandit, kdg_agent):
+    env, env_params = bandit
+    agent, params = kdg_agent
+    before = rollout_module._rollout_jit._cache_size()
+    for seed in range(3):
+        kd.rollout(jax.random.key(seed), env, env_params, agent, params.replace(follow_prob=0.1 * seed), 17)
+    assert rollout_module._rollout_jit._cache_size() - before == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_steps": 0}, ValueError, "n_steps"),
+        ({"n_steps": 5.0}, TypeError, "n_steps"),
+        ({"record": "everything"}, ValueError, "record"),
+        ({"key": 0}, TypeError, "key"),
+        ({"env": "bernoulli-bandit"}, TypeError, "env"),
+        ({"agent": None}, TypeError, "agent"),
+        ({"env_params": "probs"}, TypeError, "env_params"),
+        ({"forced_actions": jnp.array([0, 1, 5, 0, 0])}, ValueError, "forced_actions"),
+        ({"forced_actions": jnp.array([0, 1])}, ValueError, "forced_actions"),
+        ({"unroll": 0}, ValueError, "unroll"),
+    ],
+)
+def test_bad_arguments_raise_before_compilation(monkeypatch, bandit, kdg_agent, kwargs, error, match):
+    env, env_params = bandit
+    agent, params = kdg_agent
+
+    def must_not_compile(*args, **kw):
+        raise AssertionError("compilation reached with bad input")
+
+    monkeypatch.setattr(rollout_module, "_rollout_jit", must_not_compile)
+    arguments = dict(key=jax.random.key(0), env=env, env_params=env_params, agent=agent,
+                     agent_params=params, n_steps=5)
+    arguments.update(kwargs)
+    with pytest.raises(error, match=match):
+        kd.rollout(**arguments)
+
+
+def test_bad_param_values_raise_before_compilation(monkeypatch, bandit, kdg_agent):
+    env, env_params = bandit
+    agent, params = kdg_agent
+    monkeypatch.setattr(rollout_module, "_rollout_jit", None)
+    with pytest.raises(ValueError, match=r"env_params\.probs"):
+        kd.rollout(jax.random.key(0), env, env_params.replace(probs=jnp.array([0.1, 2.0, 0.3])),
+                   agent, params, 5)
+    with pytest.raises(ValueError, match=r"agent_params\.actor\.follow_prob"):
+        kd.rollout(jax.random.key(0), env, env_params, agent, params.replace(follow_prob=-0.5), 5)
+    with pytest.raises(ValueError, match="NaN"):
+        kd.rollout(jax.random.key(0), env, env_params, agent, params.replace(follow_prob=jnp.nan), 5)

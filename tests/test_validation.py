@@ -1,0 +1,66 @@
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from kdgap_sim import validation
+
+
+@pytest.mark.parametrize(
+    ("value", "domain", "match"),
+    [
+        (1.5, "unit", "probability"),
+        (-0.1, "unit", "probability"),
+        (-1.0, "nonnegative", "non-negative"),
+        (0.0, "positive", "positive"),
+        (math.nan, "real", "NaN"),
+        (math.inf, "real", "finite"),
+        ([0.2, math.nan], "unit", "NaN"),
+    ],
+)
+def test_check_in_domain_rejects(value, domain, match):
+    with pytest.raises(ValueError, match=match):
+        validation.check_in_domain("theta", value, domain)
+
+
+@pytest.mark.parametrize("value", ["0.5", None, object(), {"a": 1}])
+def test_non_numeric_is_a_type_error(value):
+    with pytest.raises(TypeError, match="theta"):
+        validation.check_in_domain("theta", value, "unit")
+
+
+def test_accepts_valid_and_skips_tracers():
+    validation.check_in_domain("theta", np.array([0.0, 0.5, 1.0]), "unit")
+
+    @jax.jit
+    def f(x):
+        validation.check_in_domain("theta", x, "unit")  # a tracer: not checked here
+        return x
+
+    assert float(f(jnp.float32(2.0))) == 2.0
+
+
+def test_check_int_and_choice_and_keys():
+    assert validation.check_int("n", 3, minimum=1) == 3
+    with pytest.raises(TypeError, match="n must be an integer"):
+        validation.check_int("n", 3.0)
+    with pytest.raises(TypeError):
+        validation.check_int("n", True)
+    with pytest.raises(ValueError, match=">= 1"):
+        validation.check_int("n", 0, minimum=1)
+    with pytest.raises(ValueError, match="record"):
+        validation.check_choice("record", "all", ("summary", "trajectory"))
+    with pytest.raises(ValueError, match=r"\['bogus'\]"):
+        validation.check_unknown_keys("config", {"bogus": 1, "seed": 0}, ["seed"])
+    validation.check_key(jax.random.key(0))
+    validation.check_key(jax.random.PRNGKey(0))
+    with pytest.raises(TypeError, match="key"):
+        validation.check_key(0)
+
+
+def test_check_shape():
+    validation.check_shape("probs", [0.1, 0.2], (2,))
+    with pytest.raises(ValueError, match=r"probs must have shape \(3,\)"):
+        validation.check_shape("probs", [0.1, 0.2], (3,))
