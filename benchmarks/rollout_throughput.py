@@ -60,9 +60,8 @@ def _fused_one(key, n_steps, unroll, one_draw):
             u = jax.random.uniform(k_t, (n + 1,))
             u_act, u_out = u[0], u[1:]
         else:
-            u_act = jax.random.uniform(jax.random.fold_in(jax.random.fold_in(k_t, 1), 1))
-            k_out, _ = jax.random.split(jax.random.fold_in(k_t, 0))
-            u_out = jax.random.uniform(k_out, (n,))
+            u_act = jax.random.uniform(jax.random.fold_in(k_t, 1))
+            u_out = jax.random.uniform(jax.random.fold_in(k_t, 2), (n,))
         p = jax.nn.softmax(BETA * q)
         cdf = jnp.cumsum(p)
         action = jnp.minimum(jnp.sum(cdf <= u_act * cdf[-1]), n - 1)

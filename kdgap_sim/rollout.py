@@ -7,10 +7,13 @@ agent learns. In ``"summary"`` mode only online accumulators
 (:class:`~kdgap_sim.types.Summary`) are carried, so memory does not grow with
 ``n_steps``; ``"trajectory"`` mode also records every trial.
 
-Keys: trial ``t`` uses ``fold_in(trials_key, t)``; the environment draws from
-``fold_in(k_t, 0)`` and the agent from ``fold_in(k_t, 1)``. The stream of a
-trial therefore depends only on the rollout key and ``t``: the same key gives
-the same result, whatever the batch, chunk or device layout around it.
+Keys: trial ``t`` uses ``k_t = fold_in(trials_key, t)``; the agent receives
+``k_t`` (its predictor draws from ``fold_in(k_t, 0)``, its actor from
+``fold_in(k_t, 1)``) and the environment draws from ``fold_in(k_t, 2)``. The
+stream of a trial therefore depends only on the rollout key and ``t``: the same
+key gives the same result, whatever the batch, chunk or device layout around it.
+The tree is kept shallow on purpose: on CPU the scan is bound by threefry
+hashing, and every level of ``fold_in`` costs one hash per agent-trial.
 """
 
 from __future__ import annotations
@@ -113,13 +116,13 @@ def _rollout_impl(
     def trial(carry, forced_action):
         t, obs, env_state, agent_state, summary = carry
         k_t = jax.random.fold_in(trials_key, t)
-        decision = agent.act(jax.random.fold_in(k_t, 1), agent_state, obs, agent_params)
+        decision = agent.act(k_t, agent_state, obs, agent_params)
         forced = forced_action >= 0
         action = jnp.where(forced, forced_action, decision.action).astype(jnp.int32)
         expected = env.expected_rewards(env_state, env_params)
         regret = jnp.max(expected) - jnp.sum(expected * jax.nn.one_hot(action, n))
         next_obs, env_state, feedback = env.step(
-            jax.random.fold_in(k_t, 0), env_state, action, env_params
+            jax.random.fold_in(k_t, 2), env_state, action, env_params
         )
         agent_state = agent.learn(agent_state, obs, action, feedback, forced, agent_params)
         step = _Step(

@@ -108,7 +108,9 @@ class Agent:
         """The predictor recommends, then the actor chooses.
 
         Keys: the predictor uses ``fold_in(key, 0)``, the actor ``fold_in(key, 1)``
-        (a component that draws nothing costs nothing once compiled).
+        (a component that draws nothing costs nothing once compiled). Callers
+        must not draw from ``key`` itself except through other ``fold_in`` data
+        (the rollout gives the environment ``fold_in(key, 2)``).
         """
         k_predictor = jax.random.fold_in(key, 0)
         k_actor = jax.random.fold_in(key, 1)
