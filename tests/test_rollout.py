@@ -186,3 +186,16 @@ def test_bad_param_values_raise_before_compilation(monkeypatch, bandit, kdg_agen
         kd.rollout(jax.random.key(0), env, env_params, agent, params.replace(follow_prob=-0.5), 5)
     with pytest.raises(ValueError, match="NaN"):
         kd.rollout(jax.random.key(0), env, env_params, agent, params.replace(follow_prob=jnp.nan), 5)
+
+
+def test_rollout_matches_the_hand_written_fused_loop_of_the_benchmark():
+    """benchmarks/rollout_throughput.py's hand-fused loop (no library code) takes the
+    same actions as kd.rollout_batch, bit for bit: the benchmark compares like with like."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "rollout_throughput.py"
+    spec = importlib.util.spec_from_file_location("rollout_throughput", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check_parity(n_steps=60, n_agents=16)
