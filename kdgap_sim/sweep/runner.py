@@ -137,48 +137,71 @@ def metrics_from_stats(stats: dict[str, np.ndarray], n_actions: int) -> dict[str
     return {name: values[name] for name in METRICS}
 
 
-def _point_tables(grid: Grid, targets) -> list[dict[str, tuple[str, str, np.ndarray]]]:
-    tables = []
-    for d in grid.dims:
-        entry = {}
-        for axis, values in d.axes.items():
-            tree, leaf = targets[axis]
-            if tree == SEED:
-                continue
-            entry[axis] = (tree, leaf, values)
-        tables.append(entry)
-    return tables
+_TRACES = [0]  # chunk-function traces in this process (RunStats.n_traces is this run's share)
 
 
-def _make_chunk_fn(root_key, env, agent, env_params, agent_params, grid, targets, n_steps, unroll, sharding, stats):
-    shape = grid.shape
-    tables = _point_tables(grid, targets)
+@functools.lru_cache(maxsize=32)
+def _chunk_fn(env, agent, n_steps, unroll, shape, layout, key_impl, sharding, replicated):
+    """The jitted, vmapped chunk function, cached on everything static.
 
-    def point(flat_index):
-        key = jax.random.fold_in(root_key, flat_index)
-        env_p, agent_p = env_params, agent_params
+    ``layout`` says, for each grid dimension, which ``(tree, leaf)`` pairs vary
+    along it; the values themselves, the base params and the root key are
+    arguments, so two sweeps of the same shape share one compilation.
+    """
+
+    def point(root, env_params, agent_params, tables, flat_index):
+        key = jax.random.fold_in(root, flat_index)
         rest = flat_index
         indices = []
         for size in reversed(shape):
             indices.append(rest % size)
             rest = rest // size
-        for entry, index in zip(tables, reversed(indices)):
-            for tree, leaf, values in entry.values():
-                value = jnp.asarray(values)[index]
+        for dim_layout, dim_tables, index in zip(layout, tables, reversed(indices)):
+            for (tree, leaf), values in zip(dim_layout, dim_tables):
                 if tree == "env":
-                    env_p = env_p.replace(**{leaf: value})
+                    env_params = env_params.replace(**{leaf: values[index]})
                 else:
-                    agent_p = agent_p.replace(**{leaf: value})
+                    agent_params = agent_params.replace(**{leaf: values[index]})
         summary = _rollout_impl(
-            key, env_p, agent_p, None, env=env, agent=agent, n_steps=n_steps, record="summary", unroll=unroll
+            key, env_params, agent_params, None, env=env, agent=agent, n_steps=n_steps, record="summary",
+            unroll=unroll,
         )
         return point_stats(summary)
 
-    def chunk(flat_indices):
-        stats.n_traces += 1
-        return jax.vmap(point)(flat_indices)
+    def chunk(root_data, env_params, agent_params, tables, flat_indices):
+        _TRACES[0] += 1
+        root = root_data if key_impl is None else jax.random.wrap_key_data(root_data, impl=key_impl)
+        return jax.vmap(point, in_axes=(None, None, None, None, 0))(root, env_params, agent_params, tables, flat_indices)
 
-    return jax.jit(chunk, in_shardings=sharding, out_shardings=sharding)
+    return jax.jit(
+        chunk,
+        in_shardings=(replicated, replicated, replicated, replicated, sharding),
+        out_shardings=sharding,
+    )
+
+
+def _replicate(tree: Any, replicated: NamedSharding) -> Any:
+    """Every leaf as a global array replicated on all devices (of all processes)."""
+
+    def put(leaf):
+        host = np.asarray(leaf, dtype=jnp.asarray(leaf).dtype)
+        return jax.make_array_from_callback(host.shape, replicated, lambda index: host[index])
+
+    return jax.tree_util.tree_map(put, tree)
+
+
+def _chunk_inputs(key, env_params, agent_params, grid, targets):
+    """Static layout and dynamic arguments of :func:`_chunk_fn` for this sweep."""
+    layout, tables = [], []
+    for d in grid.dims:
+        varying = [(axis, targets[axis]) for axis in d.axes if targets[axis][0] != SEED]
+        layout.append(tuple(target for _, target in varying))
+        tables.append(tuple(d.axes[axis] for axis, _ in varying))
+    if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
+        key_impl, root_data = str(jax.random.key_impl(key)), jax.random.key_data(key)
+    else:
+        key_impl, root_data = None, key
+    return tuple(layout), key_impl, (np.asarray(root_data), env_params, agent_params, tuple(tables))
 
 
 def bytes_per_point(env: Environment, agent: Agent, env_params: Any, agent_params: Any) -> int:
@@ -372,9 +395,11 @@ def run(
     _LAST = stats
     mesh = Mesh(np.asarray(devices), ("batch",))
     sharding = NamedSharding(mesh, PartitionSpec("batch"))
-    chunk_fn = _make_chunk_fn(
-        key, env, agent, env_params, agent_params, grid, targets, n_steps, unroll, sharding, stats
-    )
+    replicated = NamedSharding(mesh, PartitionSpec())
+    layout, key_impl, dynamic = _chunk_inputs(key, env_params, agent_params, grid, targets)
+    chunk_fn = _chunk_fn(env, agent, n_steps, unroll, grid.shape, layout, key_impl, sharding, replicated)
+    dynamic = _replicate(dynamic, replicated)
+    traces_before = _TRACES[0]
     todo = [c for c in range(n_chunks) if not covered(done, c * chunk_size, min((c + 1) * chunk_size, n_points))]
     stats.n_skipped = n_chunks - len(todo)
     points = 0
@@ -385,7 +410,8 @@ def run(
             stop = min(start + chunk_size, n_points)
             host_indices = np.minimum(np.arange(start, start + chunk_size), n_points - 1).astype(np.int32)
             indices = jax.make_array_from_callback((chunk_size,), sharding, lambda i: host_indices[i])
-            out = chunk_fn(indices)
+            out = chunk_fn(*dynamic, indices)
+            stats.n_traces = _TRACES[0] - traces_before
             jax.block_until_ready(out)
             write_start = time.perf_counter()
             for shard_index, name_values in _local_shards(out):
