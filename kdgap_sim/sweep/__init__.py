@@ -6,7 +6,8 @@ chunk function, sharded over all devices and processes) into a zarr store;
 """
 
 from kdgap_sim.sweep.grid import Grid
-from kdgap_sim.sweep.runner import METRICS, RunStats, last_run_stats, metrics_from_stats, open, point_stats, run
+from kdgap_sim.sweep.chunk import METRICS, metrics_from_stats, point_stats
+from kdgap_sim.sweep.runner import RunStats, last_run_stats, open, run
 from kdgap_sim.sweep.store import StoreError
 
 __all__ = ["METRICS", "Grid", "RunStats", "StoreError", "last_run_stats", "metrics_from_stats", "open", "point_stats", "run"]

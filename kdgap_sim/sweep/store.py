@@ -3,9 +3,10 @@
 Layout of ``STORE/`` (a zarr v3 group)::
 
     zarr.json               the zarr group
-    <metric>/               one float32 zarr array per metric, shape [n_points] in flat
-                            (C) order over the grid, NaN where not yet computed;
-                            dimension name "point"; zarr chunk length = points per device
+    metrics/                float32 zarr array [n_points, n_metrics]: row = grid point in
+                            flat (C) order, column = metric (order in kdgap_sweep.json);
+                            NaN where not yet computed; dimension names ("point", "metric");
+                            zarr chunk = (points per process of a chunk, n_metrics)
     kdgap_sweep.json        written once: format, fingerprint, the grid (every value),
                             env, agent, base params, n_steps, root key, library version
     kdgap_progress.json     finished flat-index ranges [[start, stop), ...]; replaced
@@ -35,6 +36,7 @@ from kdgap_sim.sweep.grid import SEED, Dim
 
 FORMAT = "kdgap-sweep"
 FORMAT_VERSION = 1
+DATA = "metrics"
 SWEEP_FILE = "kdgap_sweep.json"
 PROGRESS_FILE = "kdgap_progress.json"
 
@@ -57,11 +59,7 @@ def atomic_write_json(path: pathlib.Path, payload: Any) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(path.parent)
 
 
 def _read_json(path: pathlib.Path, what: str) -> Any:
@@ -103,11 +101,10 @@ class SweepStore:
             raise StoreError(f"refusing to create a sweep store at {str(self.path)!r}: it exists and is not empty")
         n_points = description["n_points"]
         root = zarr.open_group(str(self.path), mode="w-")
-        for name in metrics:
-            root.create_array(
-                name, shape=(n_points,), chunks=(min(zarr_chunk, n_points),), dtype="float32",
-                fill_value=np.float32("nan"), dimension_names=["point"],
-            )
+        root.create_array(
+            DATA, shape=(n_points, len(metrics)), chunks=(min(zarr_chunk, n_points), len(metrics)),
+            dtype="float32", fill_value=np.float32("nan"), dimension_names=["point", "metric"],
+        )
         payload = dict(description, fingerprint=fingerprint(description))
         atomic_write_json(self.path / PROGRESS_FILE, {"done": []})
         atomic_write_json(self.path / SWEEP_FILE, payload)
@@ -148,9 +145,12 @@ class SweepStore:
         self.read_done()
 
     def _check_arrays(self, n_points: int, metrics: Sequence[str]) -> None:
-        for name, array in self.arrays(metrics, mode="r").items():
-            if array.shape != (n_points,) or array.dtype != np.float32:
-                raise StoreError(f"sweep store {str(self.path)!r}: array {name!r} has the wrong shape or dtype")
+        array = self.data(mode="r")
+        if array.shape != (n_points, len(metrics)) or array.dtype != np.float32:
+            raise StoreError(
+                f"sweep store {str(self.path)!r}: array {DATA!r} has shape {array.shape} and dtype "
+                f"{array.dtype}, expected {(n_points, len(metrics))} float32"
+            )
 
     # -- progress --------------------------------------------------------------
     def read_done(self) -> list[list[int]]:
@@ -167,24 +167,45 @@ class SweepStore:
         atomic_write_json(self.path / PROGRESS_FILE, {"done": merge_ranges(done)})
 
     # -- data ------------------------------------------------------------------
-    def arrays(self, names: Sequence[str], mode: str = "r+") -> dict[str, zarr.Array]:
-        """The metric arrays, opened by name."""
+    def data(self, mode: str = "r+") -> zarr.Array:
+        """The ``[n_points, n_metrics]`` metrics array."""
         try:
-            return {name: zarr.open_array(str(self.path / name), mode=mode) for name in names}
+            return zarr.open_array(str(self.path / DATA), mode=mode)
         except Exception as err:  # noqa: BLE001 - any zarr failure means a damaged store
             raise StoreError(f"sweep store {str(self.path)!r} is damaged: {type(err).__name__}: {err}") from None
 
-    def write(self, arrays: dict[str, zarr.Array], start: int, values: dict[str, np.ndarray]) -> None:
-        """Writes ``values[name]`` at flat indices ``start ..`` of each metric array."""
-        for name, value in values.items():
-            arrays[name][start:start + len(value)] = value
+    def write(self, array: zarr.Array, start: int, rows: np.ndarray) -> None:
+        """Writes ``rows`` (``[k, n_metrics]``) at flat indices ``start .. start + k - 1``, then fsyncs.
+
+        The zarr chunk files touched (``metrics/c/<i>/0``) and their folders are
+        flushed to disk before returning, so a chunk recorded in the progress
+        manifest afterwards survives a crash of the machine, not only of the process.
+        """
+        array[start:start + len(rows)] = rows
+        length = array.chunks[0]
+        for i in range(start // length, (start + len(rows) - 1) // length + 1):
+            _fsync(self.path / DATA / "c" / str(i) / "0")
+            _fsync(self.path / DATA / "c" / str(i))
+        _fsync(self.path / DATA / "c")
+
+
+def _fsync(path: pathlib.Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class _FlatAsGrid(BackendArray):
-    """A 1-D zarr array in flat order, seen lazily as an array of the grid's shape."""
+    """One column of the ``[n_points, n_metrics]`` array, seen lazily in the grid's shape."""
 
-    def __init__(self, array: zarr.Array, shape: tuple[int, ...]) -> None:
+    def __init__(self, array: zarr.Array, column: int, shape: tuple[int, ...]) -> None:
         self.array = array
+        self.column = column
         self.shape = shape
         self.dtype = np.dtype(array.dtype)
 
@@ -197,7 +218,7 @@ class _FlatAsGrid(BackendArray):
         if flat.size == 0:
             return np.empty(index.shape, self.dtype)
         unique, inverse = np.unique(flat, return_inverse=True)
-        values = self.array.get_coordinate_selection(unique)
+        values = self.array.get_coordinate_selection((unique, np.full_like(unique, self.column)))
         return np.asarray(values)[inverse].reshape(index.shape)
 
 
@@ -235,13 +256,14 @@ def open_dataset(path: str | os.PathLike) -> xr.Dataset:
     store = SweepStore(path)
     description = store.read_description()
     done = store.read_done()
+    store._check_arrays(description["n_points"], description["metrics"])
     dims = dims_from_description(description["grid"])
     shape = tuple(d.size for d in dims)
     names = tuple(d.name for d in dims)
-    arrays = store.arrays(description["metrics"], mode="r")
+    data = store.data(mode="r")
     variables = {}
-    for metric in description["metrics"]:
-        lazy = indexing.LazilyIndexedArray(_FlatAsGrid(arrays[metric], shape))
+    for column, metric in enumerate(description["metrics"]):
+        lazy = indexing.LazilyIndexedArray(_FlatAsGrid(data, column, shape))
         variables[metric] = xr.Variable(names, lazy)
     attrs = {
         "env": description["env"],

@@ -45,8 +45,7 @@ def test_open_dataset_is_lazy_and_reshapes_flat_order(tmp_path):
     ]
     store = st.SweepStore(tmp_path / "s.zarr")
     store.create(_description(24, grid), ["m"], zarr_chunk=5)
-    arrays = store.arrays(["m"])
-    store.write(arrays, 0, {"m": np.arange(24, dtype=np.float32)})
+    store.write(store.data(), 0, np.arange(24, dtype=np.float32)[:, None])
     store.mark_done([[0, 24]])
     ds = st.open_dataset(tmp_path / "s.zarr")
     assert ds["m"].dims == ("a", "probs", "seed")
@@ -63,7 +62,7 @@ def test_unfinished_points_are_nan(tmp_path):
     grid = [{"name": "seed", "axes": {"seed": {"values": [0, 1, 2], "dtype": "int64"}}}]
     store = st.SweepStore(tmp_path / "s.zarr")
     store.create(_description(3, grid), ["m"], zarr_chunk=1)
-    store.write(store.arrays(["m"]), 1, {"m": np.array([7.0], np.float32)})
+    store.write(store.data(), 1, np.array([[7.0]], np.float32))
     ds = st.open_dataset(tmp_path / "s.zarr")
     assert ds.attrs["complete"] == 0
     np.testing.assert_array_equal(np.isnan(ds["m"].values), [True, False, True])
