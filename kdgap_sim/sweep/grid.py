@@ -19,7 +19,7 @@ Example:
   >>> grid.shape, grid.size
   ((3, 4), 12)
   >>> grid.point(5)
-  {'follow_prob': 0.6000000238418579, 'seed': 1}
+  {'follow_prob': 0.6, 'seed': 1}
 """
 
 from __future__ import annotations

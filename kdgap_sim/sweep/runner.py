@@ -1,18 +1,18 @@
 """Run an agent over a grid x seeds: chunked, sharded over devices and processes, resumable.
 
-Grid point ``i`` (flat, C order) runs ``_rollout_impl(fold_in(root, i), ...)``
-with its axis values put into the base params, and keeps only per-point summary
-metrics (computed on device). The flat grid is cut into chunks of a fixed size
-(a multiple of the global device count); the last chunk is padded, so one
-jitted, vmapped function, compiled once, serves every chunk. Each chunk's batch
-axis is sharded over a 1-D ``Mesh`` of all devices (``NamedSharding(P("batch"))``);
-in a multi-process job (after ``jax.distributed.initialize()``) every process
-computes the same global chunk and writes only its addressable shards into the
-zarr store, whose zarr chunk length equals the per-device shard, so no two
-processes ever write the same zarr chunk. After all shards of a chunk are
-written (a cross-process barrier), process 0 records the chunk in the progress
-manifest; a restarted run skips recorded chunks. Results do not depend on the
-chunk size, the device count or the process count.
+The flat grid is cut into chunks of a fixed size (a multiple of the global
+device count); the last chunk is padded, so one jitted, vmapped function
+(:mod:`kdgap_sim.sweep.chunk`), compiled once, serves every chunk. Each chunk's
+batch axis is sharded over a 1-D ``Mesh`` of all devices, ordered by process,
+with ``NamedSharding(mesh, P("batch"))``. In a multi-process job (after
+``jax.distributed.initialize()``) every process computes the same global chunk
+and writes only its own contiguous block of it (its addressable shards) to the
+zarr store, whose zarr chunk length is that block, so no two processes write
+the same zarr chunk and no host gathers another's results. After every
+process has written and fsync-ed its block (a barrier), process 0 records the
+chunk in the progress manifest; a restarted run skips recorded chunks. Point
+``i`` always uses ``fold_in(root, i)``, so results do not depend on the chunk
+size, the device count or the process count.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from kdgap_sim.sweep.chunk import (
 )
 from kdgap_sim.sweep.grid import Grid
 from kdgap_sim.sweep.store import SweepStore, StoreError, covered, dim_coords, merge_ranges, open_dataset
+
 
 @dataclasses.dataclass
 class RunStats:
@@ -84,7 +85,8 @@ def _describe(root_key, env, agent, env_params, agent_params, grid, n_steps) -> 
     def tolist(x):
         return np.asarray(x).tolist()
 
-    key_data = jax.random.key_data(root_key) if jax.dtypes.issubdtype(root_key.dtype, jax.dtypes.prng_key) else root_key
+    typed = jax.dtypes.issubdtype(root_key.dtype, jax.dtypes.prng_key)
+    key_data = jax.random.key_data(root_key) if typed else root_key
     return {
         "format": "kdgap-sweep",
         "format_version": 1,
@@ -100,6 +102,7 @@ def _describe(root_key, env, agent, env_params, agent_params, grid, n_steps) -> 
         "n_points": grid.size,
         "n_steps": n_steps,
         "key": tolist(key_data),
+        "key_impl": str(jax.random.key_impl(root_key)) if typed else "raw uint32",
         "metrics": list(METRICS),
     }
 
@@ -200,38 +203,16 @@ def run(
         chunk_size = validation.check_int("chunk_size", chunk_size, minimum=1)
         chunk_size = min(chunk_size, n_points)
         chunk_size = -(-chunk_size // n_devices) * n_devices
-    block = chunk_size // n_processes  # points of a chunk that one process computes and writes
     n_chunks = -(-n_points // chunk_size)
 
     description = _describe(key, env, agent, env_params, agent_params, grid, n_steps)
-    sweep_store = SweepStore(store) if store is not None else None
-    done: list[list[int]] = []
-    if sweep_store is not None:
-        if jax.process_index() == 0:
-            if sweep_store.exists() and (not sweep_store.path.is_dir() or any(sweep_store.path.iterdir())):
-                if not resume:
-                    raise StoreError(
-                        f"sweep store {str(store)!r} exists; pass resume=True (--resume) to continue it "
-                        "or choose another path"
-                    )
-                sweep_store.check_matches(description, METRICS)
-            else:
-                sweep_store.create(description, METRICS, block)
-        _barrier("kdgap-sweep-store-ready")
-        if jax.process_index() != 0:
-            sweep_store.check_matches(description, METRICS)
-        done = sweep_store.read_done()
-        data = sweep_store.data()
-        zarr_chunk = data.chunks[0]
-        if n_processes > 1 and block % zarr_chunk and n_chunks > 1:
-            raise ValueError(
-                f"chunk_size {chunk_size} gives {block} points per process, not a multiple of the store's "
-                f"zarr chunk length {zarr_chunk}, so processes could write the same zarr chunk; use a "
-                f"chunk size that is a multiple of {math.lcm(zarr_chunk * n_processes, n_devices)}"
-            )
+    if store is not None:
+        sweep_store = SweepStore(store)
+        data, done = _prepare_store(sweep_store, description, resume, chunk_size, n_chunks, n_devices)
     elif n_processes > 1:
         raise ValueError("a multi-process sweep needs a store (store=PATH on a shared file system)")
     else:
+        sweep_store, done = None, []
         results = np.full((n_points, len(METRICS)), np.nan, np.float32)
 
     stats = RunStats(n_chunks=n_chunks, chunk_size=chunk_size)
@@ -287,9 +268,41 @@ def run(
     return xr.Dataset(variables, coords=dim_coords(grid.dims), attrs={"env": repr(env), "agent": repr(agent), "n_steps": n_steps})
 
 
+def _prepare_store(sweep_store, description, resume, chunk_size, n_chunks, n_devices):
+    """Creates or checks the store (process 0), then returns ``(metrics array, done ranges)``."""
+    n_processes = jax.process_count()
+    block = chunk_size // n_processes  # points of a chunk that one process computes and writes
+    if jax.process_index() == 0:
+        path = sweep_store.path
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            if not resume:
+                raise StoreError(
+                    f"sweep store {str(path)!r} exists; pass resume=True (--resume) to continue it "
+                    "or choose another path"
+                )
+            sweep_store.check_matches(description, METRICS)
+        else:
+            sweep_store.create(description, METRICS, block)
+    _barrier("kdgap-sweep-store-ready")
+    if jax.process_index() != 0:
+        sweep_store.check_matches(description, METRICS)
+    data = sweep_store.data()
+    zarr_chunk = data.chunks[0]
+    if n_processes > 1 and block % zarr_chunk and n_chunks > 1:
+        raise ValueError(
+            f"chunk_size {chunk_size} gives {block} points per process, not a multiple of the store's "
+            f"zarr chunk length {zarr_chunk}, so processes could write the same zarr chunk; use a "
+            f"chunk size that is a multiple of {math.lcm(zarr_chunk * n_processes, n_devices)}"
+        )
+    return data, sweep_store.read_done()
+
+
 def _local_block(out: dict[str, jax.Array]) -> tuple[int, dict[str, np.ndarray]]:
     """This process's shards of a chunk result, joined: ``(offset in chunk, {name: values})``."""
-    pieces = {name: sorted(((s.index[0].start or 0), s) for s in array.addressable_shards) for name, array in out.items()}
+    pieces = {
+        name: sorted((((s.index[0].start or 0), s) for s in array.addressable_shards), key=lambda item: item[0])
+        for name, array in out.items()
+    }
     first = next(iter(pieces.values()))
     offset, expected = first[0][0], first[0][0]
     for start, shard in first:

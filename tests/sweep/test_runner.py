@@ -112,11 +112,18 @@ def _free_port():
 def test_two_processes_give_the_single_process_dataset(reference, tmp_path):
     address = f"127.0.0.1:{_free_port()}"
     store = tmp_path / "mp.zarr"
-    procs = [_worker([store, 4, address, 2, pid], devices=2) for pid in range(2)]
+    procs = [_worker([store, 8, address, 2, pid], devices=2) for pid in range(2)]
     results = [_result(p) for p in procs]
     assert [r["processes"] for r in results] == [2, 2] and results[0]["devices"] == 4
     _assert_identical({k: np.asarray(v, np.float32) for k, v in results[0]["metrics"].items()}, reference)
     _assert_identical(_flat(kd.sweep.open(store)), reference)
+    # Resuming with 2 points per process, not a multiple of the store's zarr chunk of 4, would let
+    # two processes write one zarr chunk: refused, naming a chunk size that works.
+    address = f"127.0.0.1:{_free_port()}"
+    procs = [_worker([store, 4, address, 2, pid], devices=2) for pid in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert procs[0].returncode != 0 and procs[1].returncode != 0
+    assert "multiple of 8" in outputs[0][1]
 
 
 def test_store_roundtrip_resume_and_lazy_open(reference, tmp_path):
