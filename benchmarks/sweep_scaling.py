@@ -124,7 +124,8 @@ def main() -> None:
         "requested": {"points": args.points, "seeds": args.seeds, "steps": args.steps,
                       "chunk_size": args.chunk_size},
         "issue_size": {"points": 10_000, "seeds": 64, "steps": 1_000},
-        "host": {"machine": platform.machine(), "cpu_count": os.cpu_count(), "python": platform.python_version()},
+        "host": {"machine": platform.machine(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                 "load_average_1_5_15_min_at_end": list(os.getloadavg())},
         "rows": rows,
     }
     out = pathlib.Path(args.out)
