@@ -211,11 +211,3 @@ def test_bad_arguments_fail_before_work():
         kd.sweep.run(key, env, agent, grid, 10, chunk_size=0)
     with pytest.raises(ValueError, match=r"grid axis 'follow_prob' index 1"):
         kd.sweep.run(key, env, agent, kd.sweep.Grid(follow_prob=[0.5, 2.0]), 10)
-
-
-def test_auto_chunk_size_respects_memory_and_devices():
-    from kdgap_sim.sweep.chunk import auto_chunk_size
-
-    assert auto_chunk_size(10, 4, 100, 10**9) == 12  # no more than the grid needs, a multiple of 4
-    assert auto_chunk_size(10**6, 2, 1000, 40_000) == 20  # 25% of 40 kB / 1 kB = 10 per device
-    assert auto_chunk_size(10**9, 1, 1, 10**12) == 2**14  # capped per device
