@@ -11,7 +11,8 @@ from kdgap_sim.sweep.chunk import auto_chunk_size, bytes_per_point, chunk_inputs
 
 def test_metrics_from_stats_match_kd_metrics():
     env = kd.envs.make("bernoulli-bandit", n_arms=4)
-    agent, params = kd.agents.profile("llm-27b-like")  # noisy rationales: correct < 1
+    agent = kd.agents.Agent(kd.agents.NoisyRationale(kd.agents.UCB()), kd.agents.RationaleFollowing())
+    params = agent.default_params().replace(rationale_error=0.2, follow_prob=0.6)  # correct < 1
     out = kd.rollout_batch(jax.random.key(3), env, env.default_params(), agent, params, 60, 32)
     stats = {k: np.asarray(v) for k, v in jax.vmap(point_stats)(out).items()}
     got = metrics_from_stats(stats, env.n_actions)
