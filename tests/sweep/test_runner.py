@@ -141,7 +141,7 @@ def test_store_roundtrip_resume_and_lazy_open(reference, tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_mid_run_then_resume_recomputes_no_finished_chunk(tmp_path):
-    n_steps = 3000  # long enough that the 24 one-point chunks take a few seconds
+    n_steps = 10_000  # long enough that the 24 one-point chunks take seconds, not milliseconds
     store = tmp_path / "k.zarr"
     progress = store / "kdgap_progress.json"
     proc = _worker([store, 1], devices=1, extra_env={"SWEEP_CASE_N_STEPS": str(n_steps)})
