@@ -5,7 +5,7 @@ An agent is a *predictor* (what it believes and recommends) composed with an
 knowing and doing is a measured quantity.
 """
 
-from kdgap_sim import agents, envs, metrics, validation
+from kdgap_sim import agents, envs, metrics, sweep, validation
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
 from kdgap_sim.types import Feedback, Rationale, Summary, Trajectory
@@ -25,5 +25,6 @@ __all__ = [
     "rollout",
     "rollout_batch",
     "seed_keys",
+    "sweep",
     "validation",
 ]
