@@ -6,6 +6,7 @@ knowing and doing is a measured quantity.
 """
 
 from kdgap_sim import agents, envs, metrics, validation
+from kdgap_sim import decisions
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
 from kdgap_sim.types import Feedback, Rationale, Summary, Trajectory
@@ -19,6 +20,7 @@ __all__ = [
     "Summary",
     "Trajectory",
     "agents",
+    "decisions",
     "envs",
     "metrics",
     "params_class",
