@@ -121,13 +121,17 @@ class TrainedPredictor(NamedTuple):
     report: PredictorReport
 
 
-def _fit(objective: str, features, data, temperature, n_steps, learning_rate) -> Array:
+def _fit(use_decision, features, data, temperature, n_steps, learning_rate) -> Array:
+    # The objective is a traced switch, so both objectives share one compilation.
     optimiser = optax.adam(learning_rate)
     weights = jnp.zeros((features.shape[1], data.outcome_probs.shape[1]), jnp.float32)
-    if objective == "mse":
-        loss_fn = lambda w: brier_objective(w, features, data)  # noqa: E731
-    else:
-        loss_fn = lambda w: decision_objective(w, features, data, temperature)  # noqa: E731
+
+    def loss_fn(w):
+        return jnp.where(
+            use_decision,
+            decision_objective(w, features, data, temperature),
+            brier_objective(w, features, data),
+        )
 
     def step(carry, _):
         w, opt_state = carry
@@ -139,7 +143,7 @@ def _fit(objective: str, features, data, temperature, n_steps, learning_rate) ->
     return weights
 
 
-_fit_jit = jax.jit(_fit, static_argnames=("objective", "n_steps"))
+_fit_jit = jax.jit(_fit, static_argnames=("n_steps",))
 
 
 def train_predictor(
@@ -185,7 +189,8 @@ def train_predictor(
     validation.check_in_domain("temperature", temperature, "positive")
     data = empirical_problem(problem, *sample_outcomes(key, problem, n_samples))
     weights = _fit_jit(
-        objective, jnp.asarray(feats), data, jnp.float32(temperature), n_steps, jnp.float32(learning_rate)
+        jnp.bool_(objective == "decision"), jnp.asarray(feats), data, jnp.float32(temperature),
+        n_steps, jnp.float32(learning_rate),
     )
     predictions = np.asarray(predict(weights, jnp.asarray(feats)), np.float64)
     predictions /= predictions.sum(axis=1, keepdims=True)
