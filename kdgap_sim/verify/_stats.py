@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
+import jax
 import numpy as np
 
 from kdgap_sim.verify.registry import Measurement
@@ -34,3 +36,23 @@ def table_measurement(rows: Sequence[tuple[str, float, float, float]], note: str
     lines = [f"{lab}: {m:.4g} vs {e:.4g} +- {t:.2g}" for lab, m, e, t in rows]
     details = f"{note}; worst row {label}; rows: " + "; ".join(lines)
     return Measurement(measured, expected, tolerance, bool(max(ratios) <= 1.0), details)
+
+
+def key_cached(function):
+    """Memoises ``function(key, *args)`` on the key's bits and the (hashable) args.
+
+    Simulations are deterministic given their key, so a check measured twice
+    with the same key (e.g. once against the claimed formula and once against a
+    deliberately wrong one, in tests) simulates once. Cache only small results.
+    """
+    store: dict = {}
+
+    @functools.wraps(function)
+    def wrapper(key, *args):
+        token = (np.asarray(jax.random.key_data(key)).tobytes(), args)
+        if token not in store:
+            store[token] = function(key, *args)
+        return store[token]
+
+    wrapper.cache_clear = store.clear
+    return wrapper

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import kdgap_sim as kd
-from kdgap_sim.verify._stats import Z, mean_and_se, table_measurement
+from kdgap_sim.verify._stats import Z, key_cached, mean_and_se, table_measurement
 from kdgap_sim.verify.registry import Measurement, register
 
 # --------------------------------------------------------------------------
@@ -69,6 +69,7 @@ def _bandit(probs) -> tuple[kd.envs.BernoulliBandit, kd.envs.BernoulliBanditPara
     return env, params
 
 
+@key_cached
 def simulate_rw_value(key, p: float, alpha_pos: float, alpha_neg: float, n_seeds: int,
                       n_steps: int, burn_in: int) -> tuple[float, float]:
     """Time-averaged value of a one-armed asymmetric RW learner: mean and s.e. over seeds.
@@ -180,6 +181,14 @@ UCB_MEANS = (0.5, 0.6)
 UCB_HORIZON = 10_000
 
 
+@key_cached
+def _ucb1_regrets(key, n_seeds: int) -> np.ndarray:
+    env, env_params = _bandit(UCB_MEANS)
+    agent, params = kd.agents.profile("faithful-ucb")
+    summary = kd.rollout_batch(key, env, env_params, agent, params, UCB_HORIZON, n_seeds)
+    return np.asarray(summary.regret_sum, np.float64)
+
+
 def measure_ucb1_bounds(
     key, quick: bool,
     lower: Callable[[tuple, int], float] = lai_robbins_term,
@@ -191,10 +200,7 @@ def measure_ucb1_bounds(
     Reported: measured mean, expected = the upper (Auer) bound, tolerance 4 s.e.
     """
     n_seeds = 50
-    env, env_params = _bandit(UCB_MEANS)
-    agent, params = kd.agents.profile("faithful-ucb")
-    summary = kd.rollout_batch(key, env, env_params, agent, params, UCB_HORIZON, n_seeds)
-    mean, se = mean_and_se(np.asarray(summary.regret_sum))
+    mean, se = mean_and_se(_ucb1_regrets(key, n_seeds))
     low, high = lower(UCB_MEANS, UCB_HORIZON), upper(UCB_MEANS, UCB_HORIZON)
     passed = (low <= mean + Z * se) and (mean - Z * se <= high)
     details = (
@@ -233,6 +239,16 @@ def fit_growth(curves: np.ndarray, horizons: np.ndarray, growth: Callable[[np.nd
     return float(np.max(np.abs(residual) / sd)), residual
 
 
+@key_cached
+def _regret_curves(key, profile: str, n_seeds: int, low: int, top: int) -> np.ndarray:
+    """Cumulative pseudo-regret at T = 2^low .. 2^top, ``[n_seeds, top - low + 1]``."""
+    horizons = 2 ** np.arange(low, top + 1)
+    env, env_params = _bandit(GROWTH_MEANS)
+    agent, params = kd.agents.profile(profile)
+    traj = kd.rollout_batch(key, env, env_params, agent, params, int(horizons[-1]), n_seeds, record="trajectory")
+    return np.cumsum(np.asarray(traj.regret, np.float64), axis=1)[:, horizons - 1]
+
+
 def measure_log_regret(
     key, quick: bool, profile: str, growth: Callable[[np.ndarray], np.ndarray] = np.log
 ) -> Measurement:
@@ -246,10 +262,7 @@ def measure_log_regret(
     """
     n_seeds, low, top = (64, 9, 12) if quick else (200, 10, 14)
     horizons = 2 ** np.arange(low, top + 1)
-    env, env_params = _bandit(GROWTH_MEANS)
-    agent, params = kd.agents.profile(profile)
-    traj = kd.rollout_batch(key, env, env_params, agent, params, int(horizons[-1]), n_seeds, record="trajectory")
-    curves = np.cumsum(np.asarray(traj.regret, np.float64), axis=1)[:, horizons - 1]
+    curves = _regret_curves(key, profile, n_seeds, low, top)
     z_max, _ = fit_growth(curves, horizons, growth)
     first, last = curves[:, 0], curves[:, -1]
     m1, m2 = first.mean(), last.mean()

@@ -19,7 +19,7 @@ import numpy as np
 import kdgap_sim as kd
 from kdgap_sim import decision_training
 from kdgap_sim.agents.contextual import FixedTable, FixedTableParams
-from kdgap_sim.verify._stats import Z, mean_and_se, table_measurement
+from kdgap_sim.verify._stats import Z, key_cached, mean_and_se, table_measurement
 from kdgap_sim.verify.registry import Measurement, register
 
 PROTECT = {"critical_fraction": 0.05, "p_critical": 0.05, "p_normal": 0.001, "protect_cost": 1.0, "damage": 100.0}
@@ -55,6 +55,21 @@ def _table_agent(env, params, probs) -> tuple[kd.agents.Agent, kd.agents.AgentPa
     return agent, agent_params
 
 
+@key_cached
+def _protect_costs(key, n_seeds: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-seed cost per decision of the constant predictor and of the optimal policy (same keys)."""
+    env = kd.envs.make("protect-or-not")
+    params = env.protect_params(**PROTECT)
+    agent, agent_params = _table_agent(env, params, jnp.full((env.n_states,), PREDICTED))
+    best, best_params = _table_agent(env, params, params.event_probs)
+    run = lambda a, p: kd.rollout_batch(key, env, params, a, p, n_steps, n_seeds)  # noqa: E731
+    ours, optimal = run(agent, agent_params), run(best, best_params)
+    return (
+        -np.asarray(ours.reward_sum, np.float64) / n_steps,
+        -np.asarray(optimal.reward_sum, np.float64) / n_steps,
+    )
+
+
 def measure_low_mse_high_regret(
     key, quick: bool, claims: Callable[..., dict[str, float]] = protect_example_claims
 ) -> Measurement:
@@ -66,15 +81,9 @@ def measure_low_mse_high_regret(
     claimed value must round to THEORY's 1.2e-4.
     """
     n_seeds, n_steps = (100, 4000) if quick else (400, 10000)
+    cost, cost_opt = _protect_costs(key, n_seeds, n_steps)
     env = kd.envs.make("protect-or-not")
-    params = env.protect_params(**PROTECT)
-    problem = env.decision_problem(params)
-    agent, agent_params = _table_agent(env, params, jnp.full((env.n_states,), PREDICTED))
-    best, best_params = _table_agent(env, params, params.event_probs)
-    run = lambda a, p: kd.rollout_batch(key, env, params, a, p, n_steps, n_seeds)  # noqa: E731
-    ours, optimal = run(agent, agent_params), run(best, best_params)
-    cost = -np.asarray(ours.reward_sum, np.float64) / n_steps
-    cost_opt = -np.asarray(optimal.reward_sum, np.float64) / n_steps
+    problem = env.decision_problem(env.protect_params(**PROTECT))
     claimed = claims(**PROTECT, predicted=PREDICTED)
     exact = kd.decisions.evaluate(problem, np.full(env.n_states, PREDICTED))
     rows = []
@@ -98,24 +107,35 @@ def check_low_mse_high_regret(key, quick: bool) -> Measurement:
     return measure_low_mse_high_regret(key, quick)
 
 
-def measure_training_rankings(key, quick: bool) -> Measurement:
+@key_cached
+def _training(key, n_steps: int):
+    problem, features = decision_training.threshold_demo_problem()
+    return decision_training.compare_training(key, problem, features, n_steps=n_steps)
+
+
+def opposite_rankings(by_mse, by_decision) -> bool:
+    """The claim: the MSE fit has the lower MSE and the higher regret."""
+    return by_mse.mse < by_decision.mse and by_mse.regret > by_decision.regret
+
+
+def measure_training_rankings(
+    key, quick: bool, claimed: Callable[..., bool] = opposite_rankings
+) -> Measurement:
     """Trains the logistic predictor of ``threshold_demo_problem`` by MSE and by decision loss.
 
     Measured: regret of the MSE fit minus regret of the decision fit (exact, on
-    the true problem); the claim holds when it is positive while the MSE fit
-    has the lower MSE. Sampling enters only through the training sample, and
-    the scores are exact, so the tolerance is 0.
+    the true problem); ``claimed(report_mse_fit, report_decision_fit)`` must
+    hold. Sampling enters only through the training sample and the scores are
+    exact, so the tolerance is 0.
     """
-    problem, features = decision_training.threshold_demo_problem()
     n_steps = 1000 if quick else 3000
-    out = decision_training.compare_training(key, problem, features, n_steps=n_steps)
+    out = _training(key, n_steps)
     a, b = out.by_mse.report, out.by_decision.report
     details = (
         f"trained by MSE: MSE {a.mse:.4g}, regret {a.regret:.4g}; trained by decision loss: "
         f"MSE {b.mse:.4g}, regret {b.regret:.4g}; {n_steps} Adam steps on 20000 samples"
     )
-    passed = a.mse < b.mse and a.regret > b.regret
-    return Measurement(a.regret - b.regret, 0.0, 0.0, bool(passed), details)
+    return Measurement(a.regret - b.regret, 0.0, 0.0, bool(claimed(a, b)), details)
 
 
 @register(

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kdgap_sim.verify._stats import Z, table_measurement
+from kdgap_sim.verify._stats import Z, key_cached, table_measurement
 from kdgap_sim.verify.registry import Measurement, register
 
 
@@ -43,6 +43,7 @@ def _steps(quick: bool) -> int:
     return 150 if quick else 1100
 
 
+@key_cached
 def simulate_task_accuracy(key, p: float, n_runs: int, n_steps: int) -> np.ndarray:
     """Empirical task accuracy ``A(i)``, ``i = 1..n_steps``, from ``n_runs`` simulated runs."""
     return np.asarray(_survivors(key, jnp.float32(p), n_runs, n_steps), np.float64) / n_runs
