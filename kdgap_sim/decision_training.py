@@ -181,7 +181,9 @@ def train_predictor(
     validation.check_in_domain("learning_rate", learning_rate, "positive")
     feats = validation.as_numeric_array("features", features).astype(np.float32)
     if feats.ndim != 2 or feats.shape[0] != problem.n_states:
-        raise ValueError(f"features must have shape [{problem.n_states}, n_features], got {feats.shape}")
+        raise ValueError(
+            f"features must have shape [{problem.n_states}, n_features], got {feats.shape}"
+        )
     validation.check_in_domain("features", feats, "real")
     if temperature is None:
         spread = float(np.ptp(np.asarray(problem.loss)))

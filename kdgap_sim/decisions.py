@@ -192,7 +192,7 @@ def _min_linear_in_box(direction: Array, center: Array, radius: Array) -> Array:
 
 
 def _flips_within(outcome_probs: Array, loss: Array, radius: Array) -> Array:
-    """Whether some ``q`` within ``radius`` of ``outcome_probs`` makes another action strictly better."""
+    """Whether some ``q`` within ``radius`` of ``outcome_probs`` makes another action better."""
     best = jnp.argmin(loss @ outcome_probs)
     directions = loss - loss[best]
     values = jax.vmap(_min_linear_in_box, in_axes=(0, None, None))(directions, outcome_probs, radius)
@@ -219,6 +219,9 @@ def flip_distance(outcome_probs: Array, loss: Array, n_bisections: int = 40) -> 
 
     _, hi = jax.lax.fori_loop(0, n_bisections, body, (jnp.float32(0.0), jnp.float32(1.0)))
     return jnp.where(flips_anywhere, hi, jnp.inf)
+
+
+_flip_distances = jax.jit(jax.vmap(flip_distance, in_axes=(0, None)))
 
 
 # --------------------------------------------------------------------------
@@ -311,7 +314,7 @@ def decision_critical_states(
     q = as_predictions(problem, predicted)
     validation.check_in_domain("error", error, "nonnegative")
     regret = np.asarray(per_state_regret(problem, q))
-    distance = np.asarray(jax.vmap(flip_distance, in_axes=(0, None))(problem.outcome_probs, problem.loss))
+    distance = np.asarray(_flip_distances(problem.outcome_probs, problem.loss))
     return CriticalStates(
         wrong=_state_set(problem, regret > atol),
         fragile=_state_set(problem, distance < error),

@@ -56,7 +56,7 @@ def _check_distribution(name: str, probs, size: int) -> None:
 
 
 def critical_state_probs(n_states: int, n_critical: int, critical_fraction: float) -> np.ndarray:
-    """State weights: the last ``n_critical`` states share ``critical_fraction``, the rest share the remainder."""
+    """State weights: the last ``n_critical`` states share ``critical_fraction``, others the rest."""
     validation.check_int("n_states", n_states, minimum=2)
     validation.check_int("n_critical", n_critical, minimum=1)
     if n_critical >= n_states:
@@ -64,7 +64,10 @@ def critical_state_probs(n_states: int, n_critical: int, critical_fraction: floa
     validation.check_in_domain("critical_fraction", critical_fraction, "unit")
     n_normal = n_states - n_critical
     return np.concatenate(
-        [np.full(n_normal, (1.0 - critical_fraction) / n_normal), np.full(n_critical, critical_fraction / n_critical)]
+        [
+            np.full(n_normal, (1.0 - critical_fraction) / n_normal),
+            np.full(n_critical, critical_fraction / n_critical),
+        ]
     ).astype(np.float32)
 
 
@@ -136,13 +139,16 @@ class ContextualBandit(Environment):
         if self.n_states < 2 or self.n_arms < 2:
             probs = np.full((self.n_states,), 1.0 / self.n_states, np.float32)
             rewards = np.full((self.n_states, self.n_arms), 0.5, np.float32)
-            return ContextualBanditParams(state_probs=jnp.asarray(probs), reward_probs=jnp.asarray(rewards))
+            return ContextualBanditParams(
+                state_probs=jnp.asarray(probs), reward_probs=jnp.asarray(rewards)
+            )
         return self.critical_params(n_critical=1, critical_fraction=1.0 / self.n_states)
 
     def validate_params(self, params, name: str = "env_params") -> None:
         super().validate_params(params, name)
         _check_distribution(f"{name}.state_probs", params.state_probs, self.n_states)
-        validation.check_shape(f"{name}.reward_probs", params.reward_probs, (self.n_states, self.n_arms))
+        shape = (self.n_states, self.n_arms)
+        validation.check_shape(f"{name}.reward_probs", params.reward_probs, shape)
 
     def reset(self, key: PRNGKey, params: ContextualBanditParams) -> tuple[Array, ContextState]:
         s = _draw_state(key, params.state_probs)
@@ -229,7 +235,9 @@ class EventDecision(Environment):
         validation.check_in_domain("event probabilities", events, "unit")
         payoffs = np.array([[0.0, -damage], [-protect_cost, -protect_cost]], np.float32)
         return EventDecisionParams(
-            state_probs=jnp.asarray(probs), event_probs=jnp.asarray(events), payoffs=jnp.asarray(payoffs)
+            state_probs=jnp.asarray(probs),
+            event_probs=jnp.asarray(events),
+            payoffs=jnp.asarray(payoffs),
         )
 
     def default_params(self) -> EventDecisionParams:
@@ -288,7 +296,12 @@ def protect_or_not(n_states: int = 2) -> EventDecision:
 
 @params_class
 class LinearContextualBanditParams(Params):
-    """Params of :class:`LinearContextualBandit`: ``weights`` ``[n_arms, n_features]``, ``bias`` ``[n_arms]``."""
+    """Params of :class:`LinearContextualBandit`.
+
+    Attributes:
+      weights: ``[n_arms, n_features]``.
+      bias: ``[n_arms]``.
+    """
 
     weights: Array
     bias: Array
@@ -318,8 +331,10 @@ class LinearContextualBandit(Environment):
     def n_actions(self) -> int:
         return self.n_arms
 
-    def critical_params(self, critical_fraction: float = 0.05, slope: float = 2.0) -> LinearContextualBanditParams:
-        """Arm 0 has mean 0.5; the last arm ``sigmoid(slope (x_0 - z))`` with ``P(x_0 > z) = critical_fraction``.
+    def critical_params(
+        self, critical_fraction: float = 0.05, slope: float = 2.0
+    ) -> LinearContextualBanditParams:
+        """Arm 0 has mean 0.5, the last arm ``sigmoid(slope (x_0 - z))``; ``P(x_0 > z)`` is the fraction.
 
         So the last arm is optimal exactly on a tail of probability
         ``critical_fraction`` and arm 0 elsewhere; other arms have mean ``sigmoid(-slope)``.

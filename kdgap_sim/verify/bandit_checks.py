@@ -108,9 +108,11 @@ def measure_rw_steady_state(
     n_seeds, n_steps, burn_in = _sizes(quick)
     rows = []
     for i, (p, a_pos, a_neg) in enumerate(V_STAR_TABLE):
-        mean, se = simulate_rw_value(jax.random.fold_in(key, i), p, a_pos, a_neg, n_seeds, n_steps, burn_in)
+        k_i = jax.random.fold_in(key, i)
+        mean, se = simulate_rw_value(k_i, p, a_pos, a_neg, n_seeds, n_steps, burn_in)
         rows.append((f"p={p},a+={a_pos},a-={a_neg}", mean, claimed(p, a_pos, a_neg), Z * se))
-    return table_measurement(rows, f"{n_seeds} seeds x {n_steps} trials (burn-in {burn_in}); tol 4 s.e.")
+    note = f"{n_seeds} seeds x {n_steps} trials (burn-in {burn_in}); tol 4 s.e."
+    return table_measurement(rows, note)
 
 
 @register(
@@ -145,9 +147,8 @@ def measure_optimism_separation(
         for k, _ in entries:
             estimates = []
             for p in (p1, p2):
-                estimates.append(
-                    simulate_rw_value(jax.random.fold_in(key, index), p, 0.1 * k, 0.1, n_seeds, n_steps, burn_in)
-                )
+                k_i = jax.random.fold_in(key, index)
+                estimates.append(simulate_rw_value(k_i, p, 0.1 * k, 0.1, n_seeds, n_steps, burn_in))
                 index += 1
             (m1, s1), (m2, s2) = estimates
             sep, se = m2 - m1, math.hypot(s1, s2)
@@ -160,7 +161,9 @@ def measure_optimism_separation(
         return mb - ma > Z * math.hypot(sa, sb)
 
     order_ok = ordered(("poor", 1 / 3), ("poor", 1.0)) and ordered(("poor", 1.0), ("poor", 3.0))
-    order_ok = order_ok and ordered(("rich", 3.0), ("rich", 1.0)) and ordered(("rich", 1.0), ("rich", 1 / 3))
+    order_ok = (
+        order_ok and ordered(("rich", 3.0), ("rich", 1.0)) and ordered(("rich", 1.0), ("rich", 1 / 3))
+    )
     return result._replace(
         passed=result.passed and order_ok,
         details=result.details + f"; ordering (optimism helps poor, pessimism rich): {order_ok}",
@@ -245,7 +248,9 @@ def _regret_curves(key, profile: str, n_seeds: int, low: int, top: int) -> np.nd
     horizons = 2 ** np.arange(low, top + 1)
     env, env_params = _bandit(GROWTH_MEANS)
     agent, params = kd.agents.profile(profile)
-    traj = kd.rollout_batch(key, env, env_params, agent, params, int(horizons[-1]), n_seeds, record="trajectory")
+    traj = kd.rollout_batch(
+        key, env, env_params, agent, params, int(horizons[-1]), n_seeds, record="trajectory"
+    )
     return np.cumsum(np.asarray(traj.regret, np.float64), axis=1)[:, horizons - 1]
 
 

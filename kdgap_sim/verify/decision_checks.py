@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -22,7 +21,13 @@ from kdgap_sim.agents.contextual import FixedTable, FixedTableParams
 from kdgap_sim.verify._stats import Z, key_cached, mean_and_se, table_measurement
 from kdgap_sim.verify.registry import Measurement, register
 
-PROTECT = {"critical_fraction": 0.05, "p_critical": 0.05, "p_normal": 0.001, "protect_cost": 1.0, "damage": 100.0}
+PROTECT = {
+    "critical_fraction": 0.05,
+    "p_critical": 0.05,
+    "p_normal": 0.001,
+    "protect_cost": 1.0,
+    "damage": 100.0,
+}
 PREDICTED = 0.001
 THEORY_MSE = 1.2e-4  # THEORY.md gives two significant digits
 
@@ -50,7 +55,8 @@ def _table_agent(env, params, probs) -> tuple[kd.agents.Agent, kd.agents.AgentPa
     """Greedy agent on fixed beliefs = expected payoffs under event probabilities ``probs``."""
     probs = jnp.asarray(probs, jnp.float32)
     values = jnp.stack([1.0 - probs, probs], axis=1) @ params.payoffs.T
-    agent = kd.agents.Agent(FixedTable(n_states=env.n_states, n_actions=env.n_actions), kd.agents.Greedy())
+    table = FixedTable(n_states=env.n_states, n_actions=env.n_actions)
+    agent = kd.agents.Agent(table, kd.agents.Greedy())
     agent_params = agent.default_params().replace(predictor=FixedTableParams(values=values))
     return agent, agent_params
 
@@ -87,14 +93,16 @@ def measure_low_mse_high_regret(
     claimed = claims(**PROTECT, predicted=PREDICTED)
     exact = kd.decisions.evaluate(problem, np.full(env.n_states, PREDICTED))
     rows = []
-    for label, values in (("regret", cost - cost_opt), ("cost of predictor", cost), ("optimal cost", cost_opt)):
+    measured = (("regret", cost - cost_opt), ("cost of predictor", cost), ("optimal cost", cost_opt))
+    for label, values in measured:
         mean, se = mean_and_se(values)
         rows.append((label, mean, claimed[label], Z * se))
     rows.append(("mse (exact, float32)", exact.mse, claimed["mse"], 1e-9))
     rows.append(("mse claimed vs THEORY (2 digits)", claimed["mse"], THEORY_MSE, 0.5e-5))
     result = table_measurement(rows, f"{n_seeds} seeds x {n_steps} decisions, paired; tol 4 s.e.")
     ratio = float(np.mean(cost) / np.mean(cost_opt))
-    return result._replace(details=result.details + f"; cost ratio {ratio:.2f}x; exact regret {exact.regret:.4g}")
+    extra = f"; cost ratio {ratio:.2f}x; exact regret {exact.regret:.4g}"
+    return result._replace(details=result.details + extra)
 
 
 @register(

@@ -60,7 +60,9 @@ def _sizes(quick: bool) -> int:
     return 20_000 if quick else 200_000
 
 
-def measure_brier_proper(key, quick: bool, claimed: Callable[[float], float] = lambda p: p) -> Measurement:
+def measure_brier_proper(
+    key, quick: bool, claimed: Callable[[float], float] = lambda p: p
+) -> Measurement:
     """Minimiser of the sampled mean Brier score vs ``claimed(p)`` for p in {.05, .2, .5, .8, .95}.
 
     Tolerance: 4 binomial s.e. ``sqrt(p (1-p) / n)`` of the sample mean (the
@@ -72,7 +74,8 @@ def measure_brier_proper(key, quick: bool, claimed: Callable[[float], float] = l
         outcomes = _draws(jax.random.fold_in(key, i), p, n)
         q_star = _grid_optimum(outcomes, _brier, maximise=False)
         rows.append((f"p={p}", q_star, claimed(p), Z * math.sqrt(p * (1 - p) / n) + Q_STEP / 2))
-    return table_measurement(rows, f"{n} Bernoulli draws per p; q grid step {Q_STEP}; tol 4 s.e. + step/2")
+    note = f"{n} Bernoulli draws per p; q grid step {Q_STEP}; tol 4 s.e. + step/2"
+    return table_measurement(rows, note)
 
 
 @register(

@@ -1,7 +1,5 @@
 """Tests of ``kdgap verify`` and of the registry contents."""
 
-import pytest
-
 from kdgap_sim import cli
 from kdgap_sim.verify import registry
 from kdgap_sim.verify.registry import Check, Measurement
