@@ -284,23 +284,32 @@ class CriticalStates(NamedTuple):
 
     Attributes:
       wrong: states where the predictor's Bayes action is not optimal.
-      fragile: states whose optimal action flips under some prediction error of
-        at most ``error`` (sup norm): ``flip_distance < error``.
-      flip_distance: :func:`flip_distance` of every state, ``[S]``.
+      fragile: states whose *optimal* action flips under some prediction error
+        of at most ``error`` (sup norm): ``flip_distance < error``.
+      uncertain: states where the *predictor's* own action would flip if its
+        predictions moved by at most ``error``: ``predicted_flip_distance < error``.
+        Computable without the truth, e.g. from a known error bound.
+      flip_distance: :func:`flip_distance` of every state at the true probabilities, ``[S]``.
+      predicted_flip_distance: the same at the predicted probabilities, ``[S]``.
     """
 
     wrong: StateSet
     fragile: StateSet
+    uncertain: StateSet
     flip_distance: np.ndarray
+    predicted_flip_distance: np.ndarray
 
 
 def decision_critical_states(
     problem: DecisionProblem, predicted: Any, error: float = 0.0, atol: float = 1e-6
 ) -> CriticalStates:
-    """Where acting on ``predicted`` loses, and where an error of ``error`` could make it lose.
+    """Where acting on ``predicted`` loses, and where an error of ``error`` could flip a decision.
 
     A state counts as ``wrong`` when the predictor's action has true expected
     loss above the optimum by more than ``atol`` (so ties are not violations).
+    With ``error`` at least the predictor's sup-norm error in a state, a
+    ``wrong`` state is always ``uncertain`` as well: the truth is a prediction
+    within ``error`` that chooses differently.
 
     Example:
       >>> import kdgap_sim as kd
@@ -310,15 +319,20 @@ def decision_critical_states(
       ([1], 0.05, [0])
       >>> [round(float(d), 3) for d in crit.flip_distance]  # |p - 0.01|: normal state is fragile
       [0.009, 0.04]
+      >>> crit.uncertain.states.tolist()  # 0.001 is 0.009 from flipping, in both states
+      [0, 1]
     """
     q = as_predictions(problem, predicted)
     validation.check_in_domain("error", error, "nonnegative")
     regret = np.asarray(per_state_regret(problem, q))
     distance = np.asarray(_flip_distances(problem.outcome_probs, problem.loss))
+    predicted_distance = np.asarray(_flip_distances(q, problem.loss))
     return CriticalStates(
         wrong=_state_set(problem, regret > atol),
         fragile=_state_set(problem, distance < error),
+        uncertain=_state_set(problem, predicted_distance < error),
         flip_distance=distance,
+        predicted_flip_distance=predicted_distance,
     )
 
 

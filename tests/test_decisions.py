@@ -81,6 +81,22 @@ def test_critical_states(protect):
     assert crit.fragile.states.tolist() == [0]  # the normal state is 0.009 from the threshold
     assert dec.decision_critical_states(protect, [0.001, 0.001], error=0.05).fragile.weight == pytest.approx(1.0)
     assert dec.decision_critical_states(protect, [0.001, 0.02]).wrong.states.size == 0
+    # The predictor's own decisions are 0.009 from flipping in both states.
+    assert crit.uncertain.states.tolist() == [0, 1]
+    assert dec.decision_critical_states(protect, [0.001, 0.5], error=0.02).uncertain.states.tolist() == [0]
+
+
+def test_wrong_states_are_uncertain_at_the_prediction_error():
+    rng = np.random.default_rng(2)
+    loss = rng.normal(size=(3, 3))
+    for _ in range(10):
+        p = rng.dirichlet(np.ones(3), size=6)
+        q = rng.dirichlet(np.ones(3), size=6)
+        problem = dec.DecisionProblem(state_weights=np.full(6, 1 / 6), outcome_probs=p, loss=loss)
+        err = float(np.abs(q - p).max()) + 1e-4
+        crit = dec.decision_critical_states(problem, q, error=err)
+        assert set(crit.wrong.states.tolist()) <= set(crit.uncertain.states.tolist())
+        assert set(crit.wrong.states.tolist()) <= set(crit.fragile.states.tolist())
 
 
 def test_policy_equivalence(protect):
