@@ -233,3 +233,36 @@ def format_comparison(result: TrainingComparison) -> str:
             f"{r.expected_loss:>10.4g}{r.regret:>10.4g}"
         )
     return "\n".join(lines)
+
+
+def sweep_critical_fraction(
+    key: PRNGKey, fractions: Any, n_states: int = 40, **options: Any
+) -> list[dict[str, float]]:
+    """:func:`compare_training` on :func:`threshold_demo_problem` for each critical fraction.
+
+    Every fraction uses the same key (the same uniforms drive the training
+    sample), so rows differ only by the problem. Returns one dict per fraction:
+    ``fraction``, MSE and regret of both fits, and ``disagree`` (1.0 or 0.0).
+
+    Example:
+      >>> import jax
+      >>> from kdgap_sim import decision_training
+      >>> rows = decision_training.sweep_critical_fraction(jax.random.key(0), [0.0, 0.05], n_steps=500)
+      >>> [row["disagree"] for row in rows]
+      [0.0, 1.0]
+    """
+    values = validation.as_numeric_array("fractions", fractions).astype(np.float64).ravel()
+    validation.check_in_domain("fractions", values, "unit")
+    rows = []
+    for fraction in values:
+        problem, features = threshold_demo_problem(n_states, float(fraction))
+        out = compare_training(key, problem, features, **options)
+        rows.append({
+            "fraction": float(fraction),
+            "mse_of_mse_fit": out.by_mse.report.mse,
+            "mse_of_decision_fit": out.by_decision.report.mse,
+            "regret_of_mse_fit": out.by_mse.report.regret,
+            "regret_of_decision_fit": out.by_decision.report.regret,
+            "disagree": float(out.rankings_disagree),
+        })
+    return rows

@@ -58,3 +58,13 @@ def test_validation(demo):
         dt.train_predictor(0, problem, features, "mse")
     with pytest.raises(ValueError, match="temperature"):
         dt.train_predictor(jax.random.key(0), problem, features, "decision", temperature=0.0)
+
+
+def test_sweep_critical_fraction():
+    rows = dt.sweep_critical_fraction(jax.random.key(0), [0.0, 0.05], n_steps=500)
+    assert [row["fraction"] for row in rows] == [0.0, 0.05]
+    # Without critical states both fits decide perfectly; with 5% the rankings disagree.
+    assert rows[0]["disagree"] == 0.0 and rows[0]["regret_of_mse_fit"] == 0.0
+    assert rows[1]["disagree"] == 1.0 and rows[1]["regret_of_mse_fit"] > rows[1]["regret_of_decision_fit"]
+    with pytest.raises(ValueError, match="fractions"):
+        dt.sweep_critical_fraction(jax.random.key(0), [1.5])
