@@ -5,7 +5,7 @@ An agent is a *predictor* (what it believes and recommends) composed with an
 knowing and doing is a measured quantity.
 """
 
-from kdgap_sim import agents, envs, metrics, sweep, validation
+from kdgap_sim import agents, decisions, envs, metrics, sweep, validation, verify
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
 from kdgap_sim.types import Feedback, Rationale, Summary, Trajectory
@@ -19,6 +19,7 @@ __all__ = [
     "Summary",
     "Trajectory",
     "agents",
+    "decisions",
     "envs",
     "metrics",
     "params_class",
@@ -27,4 +28,5 @@ __all__ = [
     "seed_keys",
     "sweep",
     "validation",
+    "verify",
 ]

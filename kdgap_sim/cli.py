@@ -13,7 +13,10 @@ import pathlib
 import sys
 from collections.abc import Sequence
 
-EXTENSIONS: tuple[str, ...] = ("kdgap_sim.sweep.cli",)
+EXTENSIONS: tuple[str, ...] = (
+    "kdgap_sim.sweep.cli",
+    "kdgap_sim.verify.cli",
+)
 
 
 def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output, figure, title):

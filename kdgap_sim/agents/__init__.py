@@ -15,6 +15,7 @@ from kdgap_sim.agents.actors import (
     SoftmaxParams,
 )
 from kdgap_sim.agents.agent import Agent, AgentParams, AgentState, Decision
+from kdgap_sim.agents.contextual import FixedTable, FixedTableParams, Tabular
 from kdgap_sim.agents.predictors import (
     BetaBernoulli,
     BetaParams,
@@ -49,6 +50,8 @@ __all__ = [
     "EpsilonGreedyParams",
     "FixedParams",
     "FixedPredictor",
+    "FixedTable",
+    "FixedTableParams",
     "FrequencyBiased",
     "FrequencyBiasedParams",
     "Greedy",
@@ -63,6 +66,7 @@ __all__ = [
     "RescorlaWagnerParams",
     "Softmax",
     "SoftmaxParams",
+    "Tabular",
     "Thompson",
     "UCB",
     "UCBParams",

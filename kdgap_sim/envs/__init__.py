@@ -8,15 +8,31 @@ from kdgap_sim.envs.bandit import (
     GaussianBanditParams,
 )
 from kdgap_sim.envs.base import Environment
+from kdgap_sim.envs.contextual import (
+    ContextState,
+    ContextualBandit,
+    ContextualBanditParams,
+    EventDecision,
+    EventDecisionParams,
+    LinearContextualBandit,
+    LinearContextualBanditParams,
+)
 from kdgap_sim.envs.registry import make, register, registered
 
 __all__ = [
     "BanditState",
     "BernoulliBandit",
     "BernoulliBanditParams",
+    "ContextState",
+    "ContextualBandit",
+    "ContextualBanditParams",
     "Environment",
+    "EventDecision",
+    "EventDecisionParams",
     "GaussianBandit",
     "GaussianBanditParams",
+    "LinearContextualBandit",
+    "LinearContextualBanditParams",
     "make",
     "register",
     "registered",

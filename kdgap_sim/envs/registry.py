@@ -11,6 +11,12 @@ from collections.abc import Callable
 
 from kdgap_sim.envs.bandit import BernoulliBandit, GaussianBandit
 from kdgap_sim.envs.base import Environment
+from kdgap_sim.envs.contextual import (
+    ContextualBandit,
+    EventDecision,
+    LinearContextualBandit,
+    protect_or_not,
+)
 
 _REGISTRY: dict[str, Callable[..., Environment]] = {}
 
@@ -64,3 +70,7 @@ def make(env_id: str, **options) -> Environment:
 
 register("bernoulli-bandit", BernoulliBandit)
 register("gaussian-bandit", GaussianBandit)
+register("contextual-bandit", ContextualBandit)
+register("protect-or-not", protect_or_not)
+register("event-decision", EventDecision)
+register("linear-contextual-bandit", LinearContextualBandit)
