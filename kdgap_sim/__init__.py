@@ -6,6 +6,7 @@ knowing and doing is a measured quantity.
 """
 
 from kdgap_sim import agents, envs, metrics, validation
+from kdgap_sim import rewards
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
 from kdgap_sim.types import Feedback, Rationale, Summary, Trajectory
@@ -22,6 +23,7 @@ __all__ = [
     "envs",
     "metrics",
     "params_class",
+    "rewards",
     "rollout",
     "rollout_batch",
     "seed_keys",

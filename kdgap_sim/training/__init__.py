@@ -1,6 +1,9 @@
-"""Training: RL fine-tuning of actors (RLFT) and answer+confidence agents under binary/RLCR rewards."""
+"""Training: RL fine-tuning of actors (RLFT) and answer+confidence agents under binary/RLCR rewards.
 
-from kdgap_sim.training import checkpoint
+Figures live in :mod:`kdgap_sim.training.figures` (imported on demand: it loads matplotlib).
+"""
+
+from kdgap_sim.training import checkpoint, confidence
 from kdgap_sim.training.evaluation import compare, evaluate, format_comparison, paired_interval
 from kdgap_sim.training.policy import LearnedActor, PolicyParams, from_reference
 from kdgap_sim.training.rlft import (
@@ -8,6 +11,7 @@ from kdgap_sim.training.rlft import (
     RLFTResult,
     TrainState,
     advantages,
+    predictor_params_of,
     returns_to_go,
     run_episode,
     sample_bandit_probs,
@@ -23,11 +27,13 @@ __all__ = [
     "TrainState",
     "advantages",
     "checkpoint",
+    "confidence",
     "compare",
     "evaluate",
     "format_comparison",
     "from_reference",
     "paired_interval",
+    "predictor_params_of",
     "returns_to_go",
     "run_episode",
     "sample_bandit_probs",

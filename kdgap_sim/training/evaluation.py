@@ -11,10 +11,12 @@ intervals are much narrower than those of unpaired means.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from kdgap_sim import validation
@@ -53,21 +55,28 @@ def evaluate(
         raise TypeError(f"config must be an RLFTConfig, got {type(config).__name__}")
     validation.check_int("n_envs", n_envs, minimum=2)
     predictor = UCB()
+    Agent(predictor, actor).validate_params(
+        AgentParams(predictor=predictor_params_of(config), actor=actor_params)
+    )
+    return describe(_evaluate_batch(key, actor_params, actor=actor, config=config, n_envs=n_envs))
+
+
+@functools.partial(jax.jit, static_argnames=("actor", "config", "n_envs"))
+def _evaluate_batch(key, actor_params, *, actor, config, n_envs):
+    predictor = UCB()
     agent = Agent(predictor, actor)
     params = AgentParams(predictor=predictor_params_of(config), actor=actor_params)
-    agent.validate_params(params)
     env = BernoulliBandit(n_arms=config.n_arms)
-    n_steps = config.n_steps
     probs = sample_bandit_probs(
         jax.random.fold_in(key, 0), n_envs, config.n_arms, config.prob_low, config.prob_high
     )
     keys = seed_keys(jax.random.fold_in(key, 1), n_envs)
 
     def one(k, p):
-        env_params = BernoulliBanditParams(probs=p, drift_scale=np.float32(0.0))
-        return rollout(k, env, env_params, agent, params, n_steps)
+        env_params = BernoulliBanditParams(probs=p, drift_scale=jnp.float32(0.0))
+        return rollout(k, env, env_params, agent, params, config.n_steps)
 
-    return describe(jax.jit(jax.vmap(one))(keys, probs))
+    return jax.vmap(one)(keys, probs)
 
 
 def paired_interval(before: Any, after: Any, level: float = 0.95) -> dict[str, float]:

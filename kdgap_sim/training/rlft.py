@@ -374,8 +374,9 @@ def train(
                 )
         history = {name: list(saved["history"][name]) for name in METRICS}
     start = int(state.step)
+    step_config = dataclasses.replace(config, n_updates=0)  # one compilation whatever n_updates is
     for i in range(start, config.n_updates):
-        state, metrics = update_step(key, state, reference, actor=actor, config=config)
+        state, metrics = update_step(key, state, reference, actor=actor, config=step_config)
         for name in METRICS:
             history[name].append(float(metrics[name]))
         done = i + 1
