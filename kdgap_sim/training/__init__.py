@@ -5,14 +5,13 @@ Figures live in :mod:`kdgap_sim.training.figures` (imported on demand: it loads 
 
 from kdgap_sim.training import checkpoint, confidence
 from kdgap_sim.training.evaluation import compare, evaluate, format_comparison, paired_interval
+from kdgap_sim.training.objectives import advantages, loss_fn, returns_to_go
 from kdgap_sim.training.policy import LearnedActor, PolicyParams, from_reference
 from kdgap_sim.training.rlft import (
     RLFTConfig,
     RLFTResult,
     TrainState,
-    advantages,
     predictor_params_of,
-    returns_to_go,
     run_episode,
     sample_bandit_probs,
     train,
@@ -32,6 +31,7 @@ __all__ = [
     "evaluate",
     "format_comparison",
     "from_reference",
+    "loss_fn",
     "paired_interval",
     "predictor_params_of",
     "returns_to_go",

@@ -113,9 +113,24 @@ def compare(
 ) -> dict[str, dict[str, float]]:
     """Evaluates two ``(actor, params)`` pairs on the same held-out bandits and keys.
 
+    To compare with a reference that has invalid outputs, pass it as the
+    :class:`~kdgap_sim.training.LearnedActor` at its reference params
+    (``(result.actor, result.reference_params)`` of :func:`~kdgap_sim.training.train`).
+
     Returns:
       For each metric in :data:`EVAL_METRICS`, :func:`paired_interval` of
       (before, after).
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> actor = kd.agents.RationaleFollowing(fallback=kd.agents.Softmax())
+      >>> config = training.RLFTConfig(n_arms=3, n_steps=10)
+      >>> table = training.compare(jax.random.key(0), (actor, actor.default_params()),
+      ...                          (actor, actor.default_params().replace(follow_prob=1.0)),
+      ...                          config, n_envs=64)
+      >>> round(table["follow"]["after"], 2)
+      1.0
     """
     first = evaluate(key, *before, config, n_envs=n_envs)
     second = evaluate(key, *after, config, n_envs=n_envs)

@@ -134,12 +134,11 @@ class LearnedActor(Actor):
     """A learnable actor (see the module docstring); ``hidden`` MLP units (0: log-linear).
 
     Example:
-      >>> import kdgap_sim as kd
+      >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.training import LearnedActor
-      >>> actor = LearnedActor(context_window=20)
-      >>> agent = kd.agents.Agent(kd.agents.UCB(), actor)
-      >>> out = kd.rollout(jax.random.key(0), kd.envs.BernoulliBandit(n_arms=5),
-      ...                  kd.envs.BernoulliBandit(n_arms=5).default_params(), agent,
+      >>> agent = kd.agents.Agent(kd.agents.UCB(), LearnedActor(context_window=20))
+      >>> env = kd.envs.BernoulliBandit(n_arms=5)
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent,
       ...                  agent.default_params(), n_steps=20)
       >>> int(out.n_steps)
       20

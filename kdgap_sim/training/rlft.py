@@ -49,6 +49,7 @@ from kdgap_sim.agents.actors import Actor
 from kdgap_sim.agents.predictors import UCB, UCBParams
 from kdgap_sim.envs.bandit import BernoulliBandit, BernoulliBanditParams
 from kdgap_sim.training import checkpoint
+from kdgap_sim.training.objectives import _all_log_probs, advantages, loss_fn
 from kdgap_sim.training.policy import (
     LearnedActor,
     PolicyParams,
@@ -222,51 +223,6 @@ def run_episode(
     return transitions
 
 
-def returns_to_go(rewards: Array, discount: float) -> Array:
-    """:math:`G_t = \\sum_{s \\ge t} \\gamma^{s-t} r_s` along the last axis."""
-
-    def back(acc, r):
-        acc = r + discount * acc
-        return acc, acc
-
-    _, out = jax.lax.scan(back, jnp.zeros(rewards.shape[:-1]), jnp.moveaxis(rewards, -1, 0), reverse=True)
-    return jnp.moveaxis(out, 0, -1)
-
-
-def advantages(shaped_rewards: Array, discount: float, normalize: bool) -> Array:
-    """Returns-to-go minus the leave-one-out mean over environments, ``[n_envs, n_steps]``."""
-    g = returns_to_go(shaped_rewards, discount)
-    n = g.shape[0]
-    baseline = (jnp.sum(g, axis=0, keepdims=True) - g) / (n - 1)
-    adv = g - baseline
-    if normalize:
-        adv = adv / (jnp.std(adv) + 1e-8)
-    return adv
-
-
-def _all_log_probs(params: PolicyParams, batch: Transitions) -> Array:
-    fn = jax.vmap(jax.vmap(output_log_probs, in_axes=(None, 0, 0, 0)), in_axes=(None, 0, 0, 0))
-    return fn(params, batch.gate, batch.features, batch.rationale_action)
-
-
-def loss_fn(
-    params: PolicyParams, batch: Transitions, adv: Array, ref_log_probs: Array, config: RLFTConfig
-) -> tuple[Array, Array]:
-    """The REINFORCE or PPO-clip loss plus KL and entropy terms; returns ``(loss, kl)``."""
-    all_log_probs = _all_log_probs(params, batch)
-    log_prob = jnp.take_along_axis(all_log_probs, batch.output[..., None], axis=-1)[..., 0]
-    probs = jnp.exp(all_log_probs)
-    kl = jnp.mean(jnp.sum(probs * (all_log_probs - ref_log_probs), axis=-1))
-    entropy = jnp.mean(-jnp.sum(probs * all_log_probs, axis=-1))
-    if config.algorithm == "reinforce":
-        policy_loss = -jnp.mean(log_prob * adv)
-    else:
-        ratio = jnp.exp(log_prob - batch.log_prob)
-        clipped = jnp.clip(ratio, 1.0 - config.clip_eps, 1.0 + config.clip_eps)
-        policy_loss = -jnp.mean(jnp.minimum(ratio * adv, clipped * adv))
-    return policy_loss + config.kl_coef * kl - config.entropy_coef * entropy, kl
-
-
 def _optimizer(config: RLFTConfig) -> optax.GradientTransformation:
     return optax.adam(config.learning_rate)
 
@@ -352,6 +308,15 @@ def train(
 
     Raises:
       ValueError: bad arguments, or a checkpoint made with another config or reference.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> reference = kd.agents.RationaleFollowing(fallback=kd.agents.FrequencyBiased())
+      >>> config = training.RLFTConfig(n_arms=3, n_steps=5, n_envs=4, n_updates=2)
+      >>> result = training.train(jax.random.key(0), config, reference, reference.default_params())
+      >>> result.history["follow"].shape
+      (2,)
     """
     validation.check_key(key)
     if not isinstance(config, RLFTConfig):
