@@ -62,3 +62,17 @@ def test_validation():
         confidence.train_confidence(jax.random.key(0), TASK, "rlcr", samples_per_item=1)
     with pytest.raises(ValueError, match="initial_confidence"):
         confidence.init_params(TASK, 1.5)
+
+
+@pytest.mark.slow
+def test_log_score_reward_answers_hard_items_wrongly_on_purpose():
+    # THEORY.md section 6: with the log score the optimum p - H(p) falls below that of a sure
+    # wrong answer for p < 1/(1+e) ~ 0.27, so the two hardest bins (best answer right 14% and
+    # 23% of the time) end with expected accuracy far below their best answers'.
+    params, _ = confidence.train_confidence(jax.random.key(1), TASK, "log-score", n_updates=300)
+    pi = np.asarray(jax.nn.softmax(params.answer_logits))
+    accuracy = (pi * np.asarray(TASK.correct_probs)).sum(1)
+    bins = np.asarray(TASK.bins)
+    for b in (0, 1):
+        best = np.asarray(TASK.correct_probs)[bins == b].max(1).mean()
+        assert accuracy[bins == b].mean() < best / 2
