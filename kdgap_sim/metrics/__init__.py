@@ -17,7 +17,6 @@ from kdgap_sim.metrics.confidence_logs import (
     trajectory_faithfulness,
     variation_report,
 )
-
 from kdgap_sim.metrics.exploration import (
     action_coverage,
     coverage_curve,
