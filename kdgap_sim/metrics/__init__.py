@@ -1,5 +1,22 @@
-"""Metrics of rollouts: exploration, habits, the knowing-doing gap."""
+"""Metrics of rollouts: exploration, habits, the knowing-doing gap, calibration."""
 
+from kdgap_sim.metrics.calibration import (
+    ReliabilityCurve,
+    brier_score,
+    calibration_report,
+    confidence_auroc,
+    expected_calibration_error,
+    log_score,
+    max_calibration_error,
+    overconfidence,
+    reliability_curve,
+)
+from kdgap_sim.metrics.confidence_logs import (
+    binomial_interval,
+    rationale_faithfulness,
+    trajectory_faithfulness,
+    variation_report,
+)
 from kdgap_sim.metrics.exploration import (
     action_coverage,
     coverage_curve,
@@ -25,6 +42,19 @@ from kdgap_sim.metrics.habits import (
 from kdgap_sim.metrics.report import describe, mean_and_se
 
 __all__ = [
+    "ReliabilityCurve",
+    "brier_score",
+    "calibration_report",
+    "confidence_auroc",
+    "expected_calibration_error",
+    "log_score",
+    "max_calibration_error",
+    "overconfidence",
+    "reliability_curve",
+    "binomial_interval",
+    "rationale_faithfulness",
+    "trajectory_faithfulness",
+    "variation_report",
     "action_coverage",
     "action_entropy",
     "coverage_curve",

@@ -142,6 +142,7 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "kdgap_sim.verify.scoring_checks",
     "kdgap_sim.verify.decision_checks",
     "kdgap_sim.verify.horizon_checks",
+    "kdgap_sim.verify.rewards_checks",
 )
 
 _loaded = False

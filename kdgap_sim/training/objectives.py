@@ -1,0 +1,61 @@
+"""Policy-gradient objectives of RLFT: returns-to-go, baselines, REINFORCE and PPO-clip + KL.
+
+See :mod:`kdgap_sim.training.rlft` for the setting. Functions take a batch of
+:class:`~kdgap_sim.training.rlft.Transitions` with leading axes
+``[n_envs, n_steps]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from kdgap_sim.training.policy import PolicyParams, output_log_probs
+from kdgap_sim.types import Array
+
+
+def returns_to_go(rewards: Array, discount: float) -> Array:
+    """:math:`G_t = \\sum_{s \\ge t} \\gamma^{s-t} r_s` along the last axis."""
+
+    def back(acc, r):
+        acc = r + discount * acc
+        return acc, acc
+
+    _, out = jax.lax.scan(back, jnp.zeros(rewards.shape[:-1]), jnp.moveaxis(rewards, -1, 0), reverse=True)
+    return jnp.moveaxis(out, 0, -1)
+
+
+def advantages(shaped_rewards: Array, discount: float, normalize: bool) -> Array:
+    """Returns-to-go minus the leave-one-out mean over environments, ``[n_envs, n_steps]``."""
+    g = returns_to_go(shaped_rewards, discount)
+    n = g.shape[0]
+    baseline = (jnp.sum(g, axis=0, keepdims=True) - g) / (n - 1)
+    adv = g - baseline
+    if normalize:
+        adv = adv / (jnp.std(adv) + 1e-8)
+    return adv
+
+
+def _all_log_probs(params: PolicyParams, batch: Any) -> Array:
+    fn = jax.vmap(jax.vmap(output_log_probs, in_axes=(None, 0, 0, 0)), in_axes=(None, 0, 0, 0))
+    return fn(params, batch.gate, batch.features, batch.rationale_action)
+
+
+def loss_fn(
+    params: PolicyParams, batch: Any, adv: Array, ref_log_probs: Array, config: Any
+) -> tuple[Array, Array]:
+    """The REINFORCE or PPO-clip loss plus KL and entropy terms; returns ``(loss, kl)``."""
+    all_log_probs = _all_log_probs(params, batch)
+    log_prob = jnp.take_along_axis(all_log_probs, batch.output[..., None], axis=-1)[..., 0]
+    probs = jnp.exp(all_log_probs)
+    kl = jnp.mean(jnp.sum(probs * (all_log_probs - ref_log_probs), axis=-1))
+    entropy = jnp.mean(-jnp.sum(probs * all_log_probs, axis=-1))
+    if config.algorithm == "reinforce":
+        policy_loss = -jnp.mean(log_prob * adv)
+    else:
+        ratio = jnp.exp(log_prob - batch.log_prob)
+        clipped = jnp.clip(ratio, 1.0 - config.clip_eps, 1.0 + config.clip_eps)
+        policy_loss = -jnp.mean(jnp.minimum(ratio * adv, clipped * adv))
+    return policy_loss + config.kl_coef * kl - config.entropy_coef * entropy, kl
