@@ -8,6 +8,13 @@ from kdgap_sim.envs.bandit import (
     GaussianBanditParams,
 )
 from kdgap_sim.envs.base import Environment
+from kdgap_sim.envs.execution import (
+    ExecutionFeedback,
+    ExecutionObs,
+    ExecutionParams,
+    ExecutionState,
+    ExecutionTask,
+)
 from kdgap_sim.envs.registry import make, register, registered
 
 __all__ = [
@@ -15,6 +22,11 @@ __all__ = [
     "BernoulliBandit",
     "BernoulliBanditParams",
     "Environment",
+    "ExecutionFeedback",
+    "ExecutionObs",
+    "ExecutionParams",
+    "ExecutionState",
+    "ExecutionTask",
     "GaussianBandit",
     "GaussianBanditParams",
     "make",
