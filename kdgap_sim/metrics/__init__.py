@@ -1,5 +1,12 @@
 """Metrics of rollouts: exploration, habits, the knowing-doing gap."""
 
+from kdgap_sim.metrics.entropy import (
+    EntropyRatio,
+    entropy_ratio,
+    entropy_ratio_grid,
+    mean_entropy_per_rollout,
+    on_off_policy_entropy,
+)
 from kdgap_sim.metrics.exploration import (
     action_coverage,
     coverage_curve,
@@ -25,18 +32,23 @@ from kdgap_sim.metrics.habits import (
 from kdgap_sim.metrics.report import describe, mean_and_se
 
 __all__ = [
+    "EntropyRatio",
     "action_coverage",
     "action_entropy",
     "coverage_curve",
     "cumulative_regret",
     "describe",
+    "entropy_ratio",
+    "entropy_ratio_grid",
     "follow_rate",
     "frequency_bias",
     "frequency_bias_curve",
     "greedy_fraction",
     "knowing_doing_gap",
     "mean_and_se",
+    "mean_entropy_per_rollout",
     "min_frac",
+    "on_off_policy_entropy",
     "optimal_action_rate",
     "rationale_correct_rate",
     "rationale_optimal_rate",
