@@ -137,7 +137,7 @@ def format_table(results: Iterable[CheckResult]) -> str:
 
 
 # Modules whose import registers checks. Each issue adds its own module here.
-BUILTIN_CHECK_MODULES: tuple[str, ...] = ()
+BUILTIN_CHECK_MODULES: tuple[str, ...] = ("kdgap_sim.verify.horizon_sc_checks",)
 
 _loaded = False
 
