@@ -105,22 +105,33 @@ class SelfConditioningExecutor:
             return jnp.clip(eps0, 0.0, 1.0)
         return jnp.clip(eps0 + params.gamma * self.context_error_fraction(state), 0.0, 1.0)
 
+    def _offset(self, word: Array) -> Array:
+        # Sign from the lowest bit, size from the rest: uniform on the non-zero integers
+        # of [-max_offset, max_offset] up to a modulo bias below max_offset / 2**31.
+        size = 1 + ((word >> 1) % jnp.uint32(self.max_offset)).astype(jnp.int32)
+        return jnp.where((word & 1) == 1, size, -size)
+
     def wrong_output(self, key: PRNGKey, target: Array) -> Array:
-        """``target`` plus a uniform non-zero offset in ``[-max_offset, max_offset]``."""
-        k_size, k_sign = jax.random.split(key)
-        size = jax.random.randint(k_size, (), 1, self.max_offset + 1, jnp.int32)
-        sign = jnp.where(jax.random.bernoulli(k_sign), 1, -1).astype(jnp.int32)
-        return target + sign * size
+        """``target`` plus a uniform non-zero offset in ``[-max_offset, max_offset]``.
+
+        Uses the same random word as :meth:`act` does for its offset.
+        """
+        return target + self._offset(jax.random.bits(key, (2,), jnp.uint32)[1])
 
     def act(
         self, key: PRNGKey, state: ExecutorState, obs: ExecutionObs, previous_output: Array,
         params: ExecutorParams,
     ) -> tuple[Array, Array]:
-        """Returns ``(output, erroneous)``: the updated sum, wrong with probability ``eps_t``."""
-        k_error, k_offset = jax.random.split(key)
+        """Returns ``(output, erroneous)``: the updated sum, wrong with probability ``eps_t``.
+
+        Draws two words of random bits (one for the error, one for the offset),
+        the least randomness per step, since long horizons are dominated by it.
+        """
+        bits = jax.random.bits(key, (2,), jnp.uint32)
+        uniform = (bits[0] >> 8).astype(jnp.float32) * jnp.float32(2.0**-24)  # in [0, 1)
         target = previous_output + jnp.sum(obs.values)
-        erroneous = jax.random.uniform(k_error) < self.error_probability(state, params)
-        output = jnp.where(erroneous, self.wrong_output(k_offset, target), target)
+        erroneous = uniform < self.error_probability(state, params)
+        output = jnp.where(erroneous, target + self._offset(bits[1]), target)
         return output, erroneous
 
     def observe(self, state: ExecutorState, erroneous: Array) -> ExecutorState:

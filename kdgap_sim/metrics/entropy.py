@@ -16,6 +16,7 @@ action habits of bandit agents.)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -106,6 +107,25 @@ def on_off_policy_entropy(
     return entropy_ratio(on, off)
 
 
+_SCALAR_FIELDS = ("temperature", "surprise_gain", "surprise_ref", "surprise_rate")
+
+
+@functools.partial(jax.jit, static_argnames=("policy", "n_steps", "burn_in"))
+def _grid_runs(keys_on, keys_off, grid_params, source_params, *, policy, n_steps, burn_in):
+    """On- and off-policy summaries at every grid point (scalar params carry the point axis)."""
+    static = dict(policy=policy, n_steps=n_steps, burn_in=burn_in, record="summary")
+    in_axes = SurpriseTemperatureParams(
+        logits=None, **{name: 0 for name in _SCALAR_FIELDS}
+    )
+
+    def both(p):
+        on = surprise._generate_batch(keys_on, p, None, **static)
+        off = surprise._generate_batch(keys_off, p, source_params, **static)
+        return on, off
+
+    return jax.vmap(both, in_axes=(in_axes,))(grid_params)
+
+
 def entropy_ratio_grid(
     key: PRNGKey,
     policy: SurpriseTemperaturePolicy,
@@ -143,28 +163,26 @@ def entropy_ratio_grid(
     x_values = validation.as_numeric_array(x_name, x_values).astype(np.float32).ravel()
     y_values = validation.as_numeric_array(y_name, y_values).astype(np.float32).ravel()
     for name, values in ((x_name, x_values), (y_name, y_values)):
-        if name == "logits" or name not in params.flat_names():
+        if name not in _SCALAR_FIELDS:
             raise ValueError(f"axis {name!r} must be a scalar field of {type(params).__name__}")
         for value in values:
             policy.validate_params(params.replace(**{name: value}), f"params[{name}={value}]")
     yy, xx = np.meshgrid(y_values, x_values, indexing="ij")
-    grid = params.replace(**{x_name: jnp.asarray(xx.ravel()), y_name: jnp.asarray(yy.ravel())})
-    in_axes = params.replace(**{f: None for f in params.flat_names()}).replace(
-        **{x_name: 0, y_name: 0}
+    n_points = xx.size
+    broadcast = {
+        name: jnp.broadcast_to(jnp.asarray(params.get(name), jnp.float32), (n_points,))
+        for name in _SCALAR_FIELDS
+    }
+    broadcast.update({x_name: jnp.asarray(xx.ravel()), y_name: jnp.asarray(yy.ravel())})
+    on, off = _grid_runs(
+        surprise._rollout_keys(jax.random.fold_in(key, 0), n_rollouts),
+        surprise._rollout_keys(jax.random.fold_in(key, 1), n_rollouts),
+        params.replace(**broadcast), source_params,
+        policy=policy, n_steps=n_steps, burn_in=burn_in,
     )
-    keys = surprise._rollout_keys(jax.random.fold_in(key, 0), n_rollouts)
-    keys_off = surprise._rollout_keys(jax.random.fold_in(key, 1), n_rollouts)
-
-    def both(p):
-        static = dict(policy=policy, n_steps=n_steps, burn_in=burn_in, record="summary")
-        on = surprise._generate_batch(keys, p, None, **static)
-        off = surprise._generate_batch(keys_off, p, source_params, **static)
-        return on, off
-
-    on, off = jax.jit(jax.vmap(both, in_axes=(in_axes,)))(grid)
     shape = (y_values.size, x_values.size)
     fields = {"ratio": [], "ratio_se": [], "on_policy": [], "off_policy": []}
-    for i in range(xx.size):
+    for i in range(n_points):
         pick = lambda tree: jax.tree_util.tree_map(lambda leaf: leaf[i], tree)  # noqa: E731
         r = entropy_ratio(pick(on), pick(off))
         for name in fields:
