@@ -19,6 +19,8 @@ import numpy as np  # noqa: E402
 
 from kdgap_sim.plotting import OKABE_ITO  # noqa: E402
 
+_LINESTYLES = ("-", (0, (5, 2)), (0, (1, 1.5)), "-.")
+
 
 def task_accuracy_figure(
     task_curves: Mapping[str, tuple[Any, Any]],
@@ -37,8 +39,12 @@ def task_accuracy_figure(
     fig, axes = plt.subplots(1, n_panels, figsize=(5.2 * n_panels, 3.8), constrained_layout=True)
     axes = np.atleast_1d(axes)
     colours = {label: OKABE_ITO[i % len(OKABE_ITO)] for i, label in enumerate(task_curves)}
+    # Dash patterns as well as colours: identical curves (e.g. gamma = 0 and thinking
+    # with the same key) stay visible on top of each other.
+    styles = {label: _LINESTYLES[i % len(_LINESTYLES)] for i, label in enumerate(task_curves)}
     for label, (steps, acc) in task_curves.items():
-        axes[0].plot(np.asarray(steps), np.asarray(acc), label=label, color=colours[label])
+        axes[0].plot(np.asarray(steps), np.asarray(acc), label=label, color=colours[label],
+                     linestyle=styles[label])
     if reference is not None:
         steps, values, label = reference
         axes[0].plot(np.asarray(steps), np.asarray(values), "k--", lw=1, label=label)
@@ -50,7 +56,9 @@ def task_accuracy_figure(
     if step_curves is not None:
         for i, (label, (steps, acc)) in enumerate(step_curves.items()):
             colour = colours.get(label, OKABE_ITO[i % len(OKABE_ITO)])
-            axes[1].step(np.asarray(steps), np.asarray(acc), where="post", label=label, color=colour)
+            style = styles.get(label, "-")
+            axes[1].step(np.asarray(steps), np.asarray(acc), where="post", label=label, color=colour,
+                         linestyle=style)
         axes[1].set_xscale("log")
         axes[1].set_xlabel("step i")
         axes[1].set_ylabel("step accuracy (correct update)")

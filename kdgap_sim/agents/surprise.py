@@ -204,8 +204,8 @@ def _generate_one(key, params, source_params, *, policy, n_steps, burn_in, recor
     state = policy.init(params, first)
     source = None if source_params is None else policy.init(source_params, first)
 
-    def step(carry, t):
-        state, source, acc = carry
+    def step(carry, _):
+        t, state, source, acc = carry  # t in the carry: no O(n_steps) array of indices
         entropy = entropy_of(state.log_probs)
         writer = state if source is None else source
         token = policy.sample(jax.random.fold_in(k_steps, t), writer)
@@ -221,11 +221,13 @@ def _generate_one(key, params, source_params, *, policy, n_steps, burn_in, recor
             temperature_sum=acc.temperature_sum + keep * temperature,
         )
         out = (token, entropy, surprise, temperature) if record == "trajectory" else None
-        return (state, source, acc), out
+        return (t + 1, state, source, acc), out
 
     zero = jnp.float32(0.0)
     acc = GenerationSummary(jnp.int32(0), zero, zero, zero)
-    (_, _, acc), steps = jax.lax.scan(step, (state, source, acc), jnp.arange(n_steps + burn_in))
+    (_, _, _, acc), steps = jax.lax.scan(
+        step, (jnp.int32(0), state, source, acc), None, length=n_steps + burn_in
+    )
     if record == "summary":
         return acc
     return GenerationTrajectory(*steps, summary=acc)

@@ -106,13 +106,16 @@ def _run_one(
     edges = jnp.asarray(bin_edges, jnp.int32)
     n_bins = len(bin_edges) - 1
 
-    def free_turn(carry, t):
-        inner, n_correct, first_error, bin_correct = carry
+    def free_turn(carry, _):
+        # The step index lives in the carry: scanning over arange(n_steps) would
+        # materialise an O(n_steps) array.
+        t, inner, n_correct, first_error, bin_correct = carry
         inner, (fb, eps, f, output) = turn(inner, jax.random.fold_in(k_steps, t), None)
         i = t + 1
         ok = fb.step_correct
         b = jnp.clip(jnp.searchsorted(edges, i, side="right") - 1, 0, n_bins - 1)
         carry = (
+            t + 1,
             inner,
             n_correct + ok.astype(jnp.int32),
             jnp.where((first_error == 0) & ~ok, i, first_error),
@@ -121,9 +124,10 @@ def _run_one(
         out = (ok, fb.task_correct, eps, f, output, fb.true_sum) if record == "trajectory" else None
         return carry, out
 
-    init = ((env_state, agent_state), jnp.int32(0), jnp.int32(0), jnp.zeros((n_bins,), jnp.int32))
-    ((_, agent_state), n_correct, first_error, bin_correct), steps = jax.lax.scan(
-        free_turn, init, jnp.arange(n_steps, dtype=jnp.int32)
+    init = (jnp.int32(0), (env_state, agent_state), jnp.int32(0), jnp.int32(0),
+            jnp.zeros((n_bins,), jnp.int32))
+    (_, (_, agent_state), n_correct, first_error, bin_correct), steps = jax.lax.scan(
+        free_turn, init, None, length=n_steps
     )
     summary = ExecutionSummary(
         n_steps=jnp.int32(n_steps), n_correct=n_correct, first_error_step=first_error,

@@ -125,3 +125,25 @@ def test_bad_arguments_raise():
     with pytest.raises(TypeError, match="ExecutionTask"):
         run_execution(jax.random.key(0), kd.envs.make("bernoulli-bandit"), TASK.default_params(),
                       executor, params, 10, 2)
+
+
+def test_compiled_memory_does_not_grow_with_horizon():
+    # Summary mode: XLA's temporary buffers are the same for 1000 and 10**6 steps.
+    import jax.numpy as jnp
+
+    from kdgap_sim.horizon import execution_rollout as er
+
+    executor = SelfConditioningExecutor(window=8)
+    params = ExecutorParams(eps0=np.float32(0.01), gamma=np.float32(0.5))
+    keys = kd.seed_keys(jax.random.key(0), 16)
+    sizes = []
+    for n_steps in (1000, 10**6):
+        compiled = er._run_batch.lower(
+            keys, TASK.default_params(), params, jnp.float32(0.0), task=TASK, executor=executor,
+            n_steps=n_steps, prefix_steps=0, bin_edges=(1, n_steps + 1), record="summary",
+        ).compile()
+        analysis = compiled.memory_analysis()
+        if analysis is None:
+            pytest.skip("this backend reports no memory analysis")
+        sizes.append((analysis.temp_size_in_bytes, analysis.output_size_in_bytes))
+    assert sizes[0] == sizes[1]
