@@ -66,7 +66,7 @@ class SelfConditioningExecutor:
       >>> import jax, kdgap_sim as kd
       >>> ex = kd.horizon.SelfConditioningExecutor(window=4)
       >>> state = ex.observe(ex.init(), True)
-      >>> float(ex.error_probability(state, kd.horizon.ExecutorParams(eps0=0.1, gamma=0.5)))
+      >>> round(float(ex.error_probability(state, kd.horizon.ExecutorParams(eps0=0.1, gamma=0.5))), 6)
       0.6
     """
 
