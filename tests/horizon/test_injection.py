@@ -42,10 +42,10 @@ def test_thinking_step_accuracy_does_not_depend_on_injected_fraction():
 def test_clamped_fractions_are_multiples_of_one_over_window():
     result = error_injection_experiment(
         jax.random.key(1), TASK, TASK.default_params(), SelfConditioningExecutor(window=20),
-        ExecutorParams(eps0=np.float32(0.0), gamma=np.float32(1.0)), [0.0, 0.33, 1.0], 50)
+        ExecutorParams(eps0=np.float32(0.0), gamma=np.float32(1.0)), [0.0, 0.33, 1.0], N_AGENTS)
     np.testing.assert_allclose(result.fractions, [0.0, 0.35, 1.0])
     # eps0 = 0, gamma = 1: accuracy is exactly 1 at f = 0 and 0 at f = 1.
-    assert result.n_correct[0] == 50 and result.n_correct[-1] == 0
+    assert result.n_correct[0] == N_AGENTS and result.n_correct[-1] == 0
 
 
 def test_fit_matches_direct_least_squares_with_hc0_errors():
