@@ -3,10 +3,10 @@
 The generic closed forms (``H_s = ln s / ln p``, task accuracy ``p**i``) are
 checked elsewhere; these checks test what the simulations here add:
 
-- ``horizon.gamma_recovery``: the error-injection regression recovers gamma;
-- ``horizon.thinking_slope``: a thinking executor's step accuracy does not
+- ``horizon-gamma-recovery``: the error-injection regression recovers gamma;
+- ``horizon-thinking-slope``: a thinking executor's step accuracy does not
   depend on the injected error fraction (slope 0);
-- ``entropy.same_policy_ratio``: the off/on-policy entropy ratio is 1 when the
+- ``entropy-same-policy-ratio``: the off/on-policy entropy ratio is 1 when the
   other policy is the agent's own.
 
 Tolerances are 4 standard errors of the estimate (a false failure has
@@ -42,7 +42,7 @@ def _injection_fit(key, thinking: bool, gamma: float, quick: bool):
 
 
 @register(
-    "horizon.gamma_recovery",
+    "horizon-gamma-recovery",
     claim="Error injection at clamped context error fractions recovers the self-conditioning "
     "strength gamma by regression",
     formula="1 - acc(f) = eps0 + gamma * f; gamma_hat = OLS slope",
@@ -60,7 +60,7 @@ def gamma_recovery(key, quick: bool) -> Measurement:
 
 
 @register(
-    "horizon.thinking_slope",
+    "horizon-thinking-slope",
     claim="Thinking (keeping erroneous context out of the decision) removes self-conditioning: "
     "step accuracy does not depend on the injected error fraction",
     formula="slope of error on f = 0 for the thinking executor (its gamma = 0.4 is ignored)",
@@ -76,7 +76,7 @@ def thinking_slope(key, quick: bool) -> Measurement:
 
 
 @register(
-    "entropy.same_policy_ratio",
+    "entropy-same-policy-ratio",
     claim="The off/on-policy entropy ratio is 1 when the other policy is the agent's own",
     formula="R = H_off / H_on = 1 if source params == agent params",
     source="Asvin G. & Lindsey 2026, arXiv 2605.25459",

@@ -5,7 +5,7 @@ import pytest
 
 from kdgap_sim import verify
 
-NAMES = ("horizon.gamma_recovery", "horizon.thinking_slope", "entropy.same_policy_ratio")
+NAMES = ("horizon-gamma-recovery", "horizon-thinking-slope", "entropy-same-policy-ratio")
 
 
 def test_checks_are_registered_with_claims_and_sources():
