@@ -5,7 +5,7 @@ An agent is a *predictor* (what it believes and recommends) composed with an
 knowing and doing is a measured quantity.
 """
 
-from kdgap_sim import agents, decisions, envs, metrics, rewards, sweep, validation, verify
+from kdgap_sim import agents, decisions, envs, horizon, metrics, rewards, sweep, validation, verify
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
 from kdgap_sim.types import Feedback, Rationale, Summary, Trajectory
@@ -21,6 +21,7 @@ __all__ = [
     "agents",
     "decisions",
     "envs",
+    "horizon",
     "metrics",
     "params_class",
     "rewards",

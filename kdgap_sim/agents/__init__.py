@@ -34,6 +34,15 @@ from kdgap_sim.agents.predictors import (
 )
 from kdgap_sim.agents.profiles import describe_profile, profile, profile_names
 from kdgap_sim.agents.registry import ACTORS, PREDICTORS, make_actor, make_agent, make_predictor
+from kdgap_sim.agents.surprise import (
+    GenerationSummary,
+    GenerationTrajectory,
+    SurpriseState,
+    SurpriseTemperatureParams,
+    SurpriseTemperaturePolicy,
+    generate_tokens,
+    random_bigram_logits,
+)
 
 __all__ = [
     "ACTORS",
@@ -54,6 +63,8 @@ __all__ = [
     "FixedTableParams",
     "FrequencyBiased",
     "FrequencyBiasedParams",
+    "GenerationSummary",
+    "GenerationTrajectory",
     "Greedy",
     "NoParams",
     "NoisyRationale",
@@ -67,14 +78,19 @@ __all__ = [
     "Softmax",
     "SoftmaxParams",
     "Tabular",
+    "SurpriseState",
+    "SurpriseTemperatureParams",
+    "SurpriseTemperaturePolicy",
     "Thompson",
     "UCB",
     "UCBParams",
     "ValueState",
     "describe_profile",
+    "generate_tokens",
     "make_actor",
     "make_agent",
     "make_predictor",
     "profile",
     "profile_names",
+    "random_bigram_logits",
 ]

@@ -17,6 +17,13 @@ from kdgap_sim.envs.contextual import (
     LinearContextualBandit,
     LinearContextualBanditParams,
 )
+from kdgap_sim.envs.execution import (
+    ExecutionFeedback,
+    ExecutionObs,
+    ExecutionParams,
+    ExecutionState,
+    ExecutionTask,
+)
 from kdgap_sim.envs.registry import make, register, registered
 
 __all__ = [
@@ -29,6 +36,11 @@ __all__ = [
     "Environment",
     "EventDecision",
     "EventDecisionParams",
+    "ExecutionFeedback",
+    "ExecutionObs",
+    "ExecutionParams",
+    "ExecutionState",
+    "ExecutionTask",
     "GaussianBandit",
     "GaussianBanditParams",
     "LinearContextualBandit",

@@ -17,6 +17,7 @@ from kdgap_sim.envs.contextual import (
     LinearContextualBandit,
     protect_or_not,
 )
+from kdgap_sim.envs.execution import ExecutionTask
 
 _REGISTRY: dict[str, Callable[..., Environment]] = {}
 
@@ -74,3 +75,4 @@ register("contextual-bandit", ContextualBandit)
 register("protect-or-not", protect_or_not)
 register("event-decision", EventDecision)
 register("linear-contextual-bandit", LinearContextualBandit)
+register("execution", ExecutionTask)

@@ -143,6 +143,7 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "kdgap_sim.verify.decision_checks",
     "kdgap_sim.verify.horizon_checks",
     "kdgap_sim.verify.rewards_checks",
+    "kdgap_sim.verify.horizon_sc_checks",
 )
 
 _loaded = False

@@ -6,11 +6,24 @@ import kdgap_sim as kd
 
 @pytest.mark.parametrize("env_id", kd.envs.registered())
 def test_every_registered_env_runs(env_id):
+    """Smoke test over every ID: bandit-like environments run under kd.rollout with a
+    tabular UCB agent; the execution task (actions are running sums, not arms) runs
+    under its own runner, kd.horizon.run_execution."""
     env = kd.envs.make(env_id)
-    agent, params = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy()), None
-    params = agent.default_params()
-    out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=5)
-    assert int(out.n_steps) == 5
+    if isinstance(env, kd.envs.Environment):
+        n_states = getattr(env, "n_states", None)
+        predictor = kd.agents.UCB() if n_states is None else kd.agents.Tabular(kd.agents.UCB(), n_states)
+        agent = kd.agents.Agent(predictor, kd.agents.Greedy())
+        out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, agent.default_params(), n_steps=5)
+        assert int(out.n_steps) == 5
+    else:
+        assert isinstance(env, kd.envs.ExecutionTask)
+        executor = kd.horizon.SelfConditioningExecutor(window=4)
+        out = kd.horizon.run_execution(
+            jax.random.key(0), env, env.default_params(), executor,
+            executor.default_params(), n_steps=5, n_agents=3,
+        )
+        assert out is not None
 
 
 def test_unknown_env_and_option():

@@ -1,0 +1,192 @@
+r"""On-policy vs off-policy output entropy of a token policy (outputs as actions).
+
+Asvin G. and Lindsey (2026), arXiv 2605.25459: post-trained language models
+have 3-4x lower output entropy continuing their own generations (on-policy)
+than continuing prefilled text (off-policy). The metric is
+
+.. math:: R = \frac{\bar H_{\text{off}}}{\bar H_{\text{on}}},
+
+with :math:`\bar H` the mean next-token entropy over steps and rollouts. Its
+standard error is the delta-method error of a ratio of two independent means,
+each from the spread of per-rollout mean entropies. When the other policy is
+the agent's own, both settings generate the same text distribution and R = 1.
+(This lives here rather than in :mod:`kdgap_sim.metrics.habits`, which measures
+action habits of bandit agents.)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from kdgap_sim import validation
+from kdgap_sim.agents import surprise
+from kdgap_sim.agents.surprise import (
+    GenerationSummary,
+    GenerationTrajectory,
+    SurpriseTemperatureParams,
+    SurpriseTemperaturePolicy,
+)
+from kdgap_sim.types import PRNGKey
+
+
+class EntropyRatio(NamedTuple):
+    """Mean entropies (nats) with standard errors, and their ratio off / on."""
+
+    on_policy: float
+    on_policy_se: float
+    off_policy: float
+    off_policy_se: float
+    ratio: float
+    ratio_se: float
+
+
+def mean_entropy_per_rollout(out: Any) -> np.ndarray:
+    """Mean next-token entropy of each rollout (nats), from a summary or trajectory."""
+    if isinstance(out, GenerationTrajectory):
+        out = out.summary
+    if not isinstance(out, GenerationSummary):
+        raise TypeError(f"expected a GenerationSummary or GenerationTrajectory, got {type(out).__name__}")
+    return np.asarray(out.entropy_sum, np.float64) / np.maximum(np.asarray(out.n_steps), 1)
+
+
+def _mean_se(values: np.ndarray) -> tuple[float, float]:
+    values = np.asarray(values, np.float64).ravel()
+    se = values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else float("nan")
+    return float(values.mean()), float(se)
+
+
+def entropy_ratio(on_policy: Any, off_policy: Any) -> EntropyRatio:
+    """Ratio of mean off-policy to mean on-policy entropy, with its delta-method error.
+
+    ``se(R) = R * sqrt((se_off / H_off)**2 + (se_on / H_on)**2)`` (independent runs).
+    """
+    on, on_se = _mean_se(mean_entropy_per_rollout(on_policy))
+    off, off_se = _mean_se(mean_entropy_per_rollout(off_policy))
+    if on <= 0:
+        raise ValueError(f"on-policy entropy must be positive to form a ratio, got {on}")
+    ratio = off / on
+    ratio_se = ratio * float(np.sqrt((off_se / off) ** 2 + (on_se / on) ** 2)) if off > 0 else float("nan")
+    return EntropyRatio(on, on_se, off, off_se, ratio, ratio_se)
+
+
+def on_off_policy_entropy(
+    key: PRNGKey,
+    policy: SurpriseTemperaturePolicy,
+    params: SurpriseTemperatureParams,
+    source_params: SurpriseTemperatureParams,
+    n_steps: int,
+    n_rollouts: int,
+    *,
+    burn_in: int = 0,
+) -> EntropyRatio:
+    """Runs the agent on its own samples (``fold_in(key, 0)``) and on the source's text
+    (``fold_in(key, 1)``) and returns :func:`entropy_ratio`.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
+      >>> base = policy.default_params(jax.random.key(0))
+      >>> r = kd.metrics.on_off_policy_entropy(jax.random.key(1), policy,
+      ...     base.replace(surprise_gain=0.5), base, 200, 50, burn_in=50)
+      >>> r.ratio > 1
+      True
+    """
+    on = surprise.generate_tokens(
+        jax.random.fold_in(key, 0), policy, params, n_steps, n_rollouts, burn_in=burn_in
+    )
+    off = surprise.generate_tokens(
+        jax.random.fold_in(key, 1), policy, params, n_steps, n_rollouts,
+        source_params=source_params, burn_in=burn_in,
+    )
+    return entropy_ratio(on, off)
+
+
+_SCALAR_FIELDS = ("temperature", "surprise_gain", "surprise_ref", "surprise_rate")
+
+
+@functools.partial(jax.jit, static_argnames=("policy", "n_steps", "burn_in"))
+def _grid_runs(keys_on, keys_off, grid_params, source_params, *, policy, n_steps, burn_in):
+    """On- and off-policy summaries at every grid point (scalar params carry the point axis)."""
+    static = dict(policy=policy, n_steps=n_steps, burn_in=burn_in, record="summary")
+    in_axes = SurpriseTemperatureParams(
+        logits=None, **{name: 0 for name in _SCALAR_FIELDS}
+    )
+
+    def both(p):
+        on = surprise._generate_batch(keys_on, p, None, **static)
+        off = surprise._generate_batch(keys_off, p, source_params, **static)
+        return on, off
+
+    return jax.vmap(both, in_axes=(in_axes,))(grid_params)
+
+
+def entropy_ratio_grid(
+    key: PRNGKey,
+    policy: SurpriseTemperaturePolicy,
+    params: SurpriseTemperatureParams,
+    source_params: SurpriseTemperatureParams,
+    axes: Mapping[str, Sequence[float]],
+    n_steps: int,
+    n_rollouts: int,
+    *,
+    burn_in: int = 0,
+) -> dict[str, np.ndarray]:
+    """The entropy ratio on a two-parameter grid of the agent's params.
+
+    Every grid point uses the same keys (common random numbers), so
+    differences between points are not sampling noise in the keys. All points
+    run in one ``vmap``.
+
+    Args:
+      axes: two entries ``{name: values}`` naming scalar fields of ``params``
+        (e.g. ``surprise_gain`` and ``temperature``); the first is the x axis.
+
+    Returns:
+      ``{x_name: [nx], y_name: [ny], "ratio", "ratio_se", "on_policy",
+      "off_policy": [ny, nx]}``.
+    """
+    validation.check_key(key)
+    policy.validate_params(params, "params")
+    policy.validate_params(source_params, "source_params")
+    validation.check_int("n_steps", n_steps, minimum=1)
+    validation.check_int("n_rollouts", n_rollouts, minimum=1)
+    validation.check_int("burn_in", burn_in, minimum=0)
+    if len(axes) != 2:
+        raise ValueError(f"axes must name exactly two parameters, got {list(axes)}")
+    (x_name, x_values), (y_name, y_values) = axes.items()
+    x_values = validation.as_numeric_array(x_name, x_values).astype(np.float32).ravel()
+    y_values = validation.as_numeric_array(y_name, y_values).astype(np.float32).ravel()
+    for name, values in ((x_name, x_values), (y_name, y_values)):
+        if name not in _SCALAR_FIELDS:
+            raise ValueError(f"axis {name!r} must be a scalar field of {type(params).__name__}")
+        for value in values:
+            policy.validate_params(params.replace(**{name: value}), f"params[{name}={value}]")
+    yy, xx = np.meshgrid(y_values, x_values, indexing="ij")
+    n_points = xx.size
+    broadcast = {
+        name: jnp.broadcast_to(jnp.asarray(params.get(name), jnp.float32), (n_points,))
+        for name in _SCALAR_FIELDS
+    }
+    broadcast.update({x_name: jnp.asarray(xx.ravel()), y_name: jnp.asarray(yy.ravel())})
+    on, off = _grid_runs(
+        surprise._rollout_keys(jax.random.fold_in(key, 0), n_rollouts),
+        surprise._rollout_keys(jax.random.fold_in(key, 1), n_rollouts),
+        params.replace(**broadcast), source_params,
+        policy=policy, n_steps=n_steps, burn_in=burn_in,
+    )
+    shape = (y_values.size, x_values.size)
+    fields = {"ratio": [], "ratio_se": [], "on_policy": [], "off_policy": []}
+    for i in range(n_points):
+        pick = lambda tree: jax.tree_util.tree_map(lambda leaf: leaf[i], tree)  # noqa: E731
+        r = entropy_ratio(pick(on), pick(off))
+        for name in fields:
+            fields[name].append(getattr(r, name))
+    result = {x_name: x_values, y_name: y_values}
+    result.update({name: np.asarray(v).reshape(shape) for name, v in fields.items()})
+    return result
