@@ -8,6 +8,7 @@ from kdgap_sim.envs.bandit import (
     GaussianBanditParams,
 )
 from kdgap_sim.envs.base import Environment
+from kdgap_sim.envs.reversal import ReversalBandit, ReversalBanditParams
 from kdgap_sim.envs.registry import make, register, registered
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "Environment",
     "GaussianBandit",
     "GaussianBanditParams",
+    "ReversalBandit",
+    "ReversalBanditParams",
     "make",
     "register",
     "registered",

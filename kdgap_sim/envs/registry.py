@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from kdgap_sim.envs.bandit import BernoulliBandit, GaussianBandit
 from kdgap_sim.envs.base import Environment
+from kdgap_sim.envs.reversal import ReversalBandit
 
 _REGISTRY: dict[str, Callable[..., Environment]] = {}
 
@@ -64,3 +65,4 @@ def make(env_id: str, **options) -> Environment:
 
 register("bernoulli-bandit", BernoulliBandit)
 register("gaussian-bandit", GaussianBandit)
+register("reversal-bandit", ReversalBandit)
