@@ -87,7 +87,9 @@ def heatmap(
         finite = values[np.isfinite(values)]
         middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
         for (i, j), value in np.ndenumerate(values):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=TICK_SIZE - 2,
+            if not np.isfinite(value):
+                continue
+            ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=TICK_SIZE - 2,
                     color="black" if value > middle else "white")
     bar = ax.figure.colorbar(image, ax=ax)
     bar.set_label(label or "mean " + _axis_label(ds, var), fontsize=10)
