@@ -22,6 +22,12 @@ def register(env_id: str, factory: Callable[..., Environment], *, overwrite: boo
     Raises:
       TypeError: ``env_id`` is not a string or ``factory`` is not callable.
       ValueError: ``env_id`` is already registered and ``overwrite`` is False.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.envs.register("bandit-7", lambda: kd.envs.BernoulliBandit(n_arms=7), overwrite=True)
+      >>> kd.envs.make("bandit-7").n_actions
+      7
     """
     if not isinstance(env_id, str) or not env_id:
         raise TypeError(f"env_id must be a non-empty string, got {env_id!r}")
@@ -33,7 +39,13 @@ def register(env_id: str, factory: Callable[..., Environment], *, overwrite: boo
 
 
 def registered() -> tuple[str, ...]:
-    """All registered environment IDs, sorted."""
+    """All registered environment IDs, sorted.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> "reversal-bandit" in kd.envs.registered()
+      True
+    """
     return tuple(sorted(_REGISTRY))
 
 
