@@ -31,6 +31,11 @@ class ReversalBanditParams(Params):
       reversal_every: trials between reversals (a positive whole number); the
         probabilities reverse after trials ``r - 1, 2r - 1, ...`` (0-based), so
         trial ``t`` sees ``probs`` reversed ``t // r`` times.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> float(kd.envs.ReversalBandit().default_params().reversal_every)
+      50.0
     """
 
     probs: Array

@@ -23,7 +23,13 @@ _PATTERN = re.compile(r"^sec(\d+)_(\w+)$")
 
 
 class Entry(NamedTuple):
-    """A gallery script: ``name`` (``sec1_greedy``), THEORY ``section``, one-line ``title``."""
+    """A gallery script: ``name`` (``sec1_greedy``), THEORY ``section``, one-line ``title``.
+
+    Example:
+      >>> from kdgap_sim import gallery
+      >>> gallery.resolve(["optimism"])[0].name
+      'sec3_optimism'
+    """
 
     name: str
     section: int
@@ -56,6 +62,11 @@ def resolve(names: Sequence[str]) -> list[Entry]:
 
     Raises:
       ValueError: a name matches no script.
+
+    Example:
+      >>> from kdgap_sim import gallery
+      >>> [e.section for e in gallery.resolve(["sec1_greedy", "optimism"])]
+      [1, 3]
     """
     known = entries()
     if not names:
@@ -70,7 +81,12 @@ def resolve(names: Sequence[str]) -> list[Entry]:
 
 
 def run(names: Sequence[str] = (), quick: bool = True, out_dir: str = "kdgap_gallery") -> dict[str, dict]:
-    """Runs the named scripts (all by default); returns ``{name: key numbers}``."""
+    """Runs the named scripts (all by default); returns ``{name: key numbers}``.
+
+    Example (runs the scripts, so not executed here)::
+
+        numbers = gallery.run(["greedy"], quick=True, out_dir="figures")
+    """
     results = {}
     for entry in resolve(names):
         module = importlib.import_module(entry.module)

@@ -26,6 +26,12 @@ class ReliabilityBins(NamedTuple):
       low, high: Wilson 95% interval of the accuracy.
       ece: expected calibration error
         :math:`\\sum_b (n_b / N)\\,|\\mathrm{acc}_b - \\mathrm{conf}_b|` over these bins.
+
+    Example:
+      >>> from kdgap_sim import plotting
+      >>> bins = plotting.reliability_bins([0.2, 0.9], [0, 1], n_bins=2)
+      >>> bins.confidence.tolist(), bins.count.tolist()
+      ([0.2, 0.9], [1, 1])
     """
 
     confidence: np.ndarray
