@@ -60,6 +60,8 @@ def profile_radar(
     if ax is None:
         fig = plt.figure(figsize=(5.2, 4.6), constrained_layout=True)
         ax = fig.add_subplot(projection="polar")
+    ax.set_theta_offset(np.pi / 2)  # first axis at the top, then clockwise
+    ax.set_theta_direction(-1)
     angles = np.linspace(0, 2 * np.pi, len(names), endpoint=False)
     closed = np.append(angles, angles[0])
     for i, (agent, scores) in enumerate(profiles.items()):
@@ -78,6 +80,7 @@ def profile_radar(
     ax.set_yticks([0.25, 0.5, 0.75, 1.0], ["0.25", "0.5", "0.75", "1"], fontsize=TICK_SIZE - 2)
     ax.set_rlabel_position(90)
     finish_axes(ax)
+    ax.tick_params(axis="x", pad=10)
     ax.legend(frameon=False, fontsize=LEGEND_SIZE, loc="upper left", bbox_to_anchor=(1.02, 1.05))
     if title:
         ax.set_title(title, fontsize=10, pad=14)

@@ -7,7 +7,8 @@ from kdgap_sim import cli, gallery
 
 def test_scripts_are_discovered_in_section_order():
     found = gallery.entries()
-    assert [e.name for e in found][:2] == ["sec1_greedy", "sec3_optimism"]
+    names = [e.name for e in found]
+    assert {"sec1_greedy", "sec1_profile", "sec3_optimism"} <= set(names)
     assert [e.section for e in found] == sorted(e.section for e in found)
     assert all(e.title for e in found)
 
