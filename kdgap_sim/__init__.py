@@ -7,6 +7,7 @@ knowing and doing is a measured quantity.
 
 from kdgap_sim import agents, decisions, envs, horizon, metrics, rewards, sweep, validation, verify
 from kdgap_sim.params import Params, params_class
+from kdgap_sim.profile import knowing_doing_profile
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
 from kdgap_sim.types import Feedback, Rationale, Summary, Trajectory
 
@@ -22,6 +23,7 @@ __all__ = [
     "decisions",
     "envs",
     "horizon",
+    "knowing_doing_profile",
     "metrics",
     "params_class",
     "rewards",

@@ -34,6 +34,19 @@ class Params:
     Class attributes:
       domains: maps a field name to a key of :data:`kdgap_sim.validation.DOMAINS`.
         Fields that are themselves :class:`Params` are validated recursively.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> @kd.params_class
+      ... class RateParams(kd.Params):
+      ...     rate: float = 0.1
+      ...     domains = {"rate": "unit"}
+      >>> RateParams().replace(rate=0.5).rate
+      0.5
+      >>> RateParams(rate=2.0).validate()
+      Traceback (most recent call last):
+      ...
+      ValueError: params.rate must be a probability in [0, 1], got 2.0
     """
 
     domains: ClassVar[dict[str, str]] = {}
@@ -136,6 +149,18 @@ def params_class(cls: type[T]) -> type[T]:
 
     All fields are data (traced) fields; static, shape-fixing options belong
     on the predictor, actor or environment object instead.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> @kd.params_class
+      ... class RateParams(kd.Params):
+      ...     rate: float = 0.1
+      ...     domains = {"rate": "unit"}
+      >>> RateParams().replace(rate=0.5).rate
+      0.5
+      >>> import jax
+      >>> jax.tree.leaves(RateParams())
+      [0.1]
     """
     cls = dataclasses.dataclass(frozen=True)(cls)
     names = [f.name for f in dataclasses.fields(cls)]

@@ -246,7 +246,13 @@ def rollout(
 
 
 def seed_keys(key: PRNGKey, n_seeds: int, offset: int = 0) -> Array:
-    """Keys of seeds ``offset .. offset + n_seeds - 1``: ``fold_in(key, seed)``."""
+    """Keys of seeds ``offset .. offset + n_seeds - 1``: ``fold_in(key, seed)``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> kd.seed_keys(jax.random.key(0), 4).shape
+      (4,)
+    """
     seeds = jnp.arange(offset, offset + n_seeds, dtype=jnp.uint32)
     return jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, seeds)
 
@@ -277,6 +283,15 @@ def rollout_batch(
     Seed ``i`` uses the key ``fold_in(key, i)``, so seed ``i`` of a batch equals
     ``rollout(fold_in(key, i), ...)`` whatever ``n_seeds`` is. Every leaf of the
     result gains a leading axis of length ``n_seeds``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout_batch(jax.random.key(0), env, env.default_params(), agent, params,
+      ...                        n_steps=10, n_seeds=4)
+      >>> out.counts.shape
+      (4, 3)
     """
     validate_rollout_inputs(
         key, env, env_params, agent, agent_params, n_steps, record, forced_actions, unroll

@@ -25,6 +25,12 @@ class Rationale(NamedTuple):
       correct: whether the stated action equals the exact answer of the
         predictor's own rule (``False`` only for predictors that misstate their
         rule, e.g. :class:`~kdgap_sim.agents.NoisyRationale`).
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> r = kd.Rationale(action=jnp.int32(1), confidence=jnp.float32(0.7), correct=jnp.bool_(True))
+      >>> int(r.action), bool(r.correct)
+      (1, True)
     """
 
     action: Array
@@ -40,6 +46,11 @@ class Feedback(NamedTuple):
       outcomes: the realised outcome of every action on this trial, shape
         ``[n_actions]`` (full feedback, for counterfactual learning);
         ``outcomes[action] == reward``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.Feedback(reward=1.0, outcomes=[0.0, 1.0]).reward
+      1.0
     """
 
     reward: Array
@@ -68,6 +79,12 @@ class Summary(NamedTuple):
       brier_sum: sum of ``(confidence - o)**2``, with ``o`` the realised outcome
         of the *recommended* action on that trial (observed in simulation even
         when it was not taken); a Brier score when outcomes are in {0, 1}.
+
+    Example:
+      >>> from kdgap_sim.rollout import init_summary
+      >>> s = init_summary(3)
+      >>> int(s.n_steps), s.counts.shape, s.first_step.tolist()
+      (0, (3,), [-1, -1, -1])
     """
 
     n_steps: Array
@@ -99,6 +116,15 @@ class Trajectory(NamedTuple):
       optimal_action: an optimal action under the environment's state, ``[T]``.
       forced: whether the action was imposed (no agency), ``[T]``.
       summary: the :class:`Summary` accumulated over the same trials.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20,
+      ...              record="trajectory")
+      >>> out.action.shape, out.beliefs.shape, int(out.summary.n_steps)
+      ((20,), (20, 3), 20)
     """
 
     beliefs: Array

@@ -28,6 +28,11 @@ class ActionHistory(NamedTuple):
       recent: ring buffer of past actions, ``[window]`` (-1 marks an empty slot).
       counts: how often each action occurs in ``recent``, ``[n_actions]``.
       position: next slot of the ring buffer to overwrite.
+
+    Example:
+      >>> from kdgap_sim.agents.actors import empty_history, push_action
+      >>> push_action(empty_history(3, 2), 1).counts.tolist()
+      [0.0, 1.0, 0.0]
     """
 
     recent: Array
@@ -70,7 +75,14 @@ def greedy_probs(beliefs: Array) -> Array:
 
 
 class Actor(abc.ABC):
-    """Interface of an actor; subclasses are frozen (hashable) dataclasses."""
+    """Interface of an actor; subclasses are frozen (hashable) dataclasses.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> actor = kd.agents.Greedy()
+      >>> isinstance(actor, kd.agents.Actor), actor.window
+      (True, 0)
+    """
 
     @property
     def window(self) -> int:
@@ -119,7 +131,13 @@ class Actor(abc.ABC):
 
 @params_class
 class NoParams(Params):
-    """Params of an actor that has none."""
+    """Params of an actor that has none.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.NoParams().flat_names()
+      ()
+    """
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,6 +145,11 @@ class Greedy(Actor):
     """Takes an action of highest belief, uniformly among ties.
 
     .. math:: \\pi(a) = \\mathbb{1}[a \\in \\arg\\max_b Q_b] / |\\arg\\max_b Q_b|
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> kd.agents.Greedy().action_probs(None, jnp.array([1.0, 1.0, 0.0]), None, kd.agents.NoParams()).tolist()
+      [0.5, 0.5, 0.0]
     """
 
     def default_params(self) -> NoParams:
@@ -138,7 +161,13 @@ class Greedy(Actor):
 
 @params_class
 class SoftmaxParams(Params):
-    """Inverse temperature ``beta`` >= 0."""
+    """Inverse temperature ``beta`` >= 0.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.SoftmaxParams().beta
+      5.0
+    """
 
     beta: Array = 5.0
     domains = {"beta": "nonnegative"}
@@ -146,7 +175,14 @@ class SoftmaxParams(Params):
 
 @dataclasses.dataclass(frozen=True)
 class Softmax(Actor):
-    r"""Softmax (Boltzmann) choice: :math:`\pi(a) = e^{\beta Q_a} / \sum_b e^{\beta Q_b}`."""
+    r"""Softmax (Boltzmann) choice: :math:`\pi(a) = e^{\beta Q_a} / \sum_b e^{\beta Q_b}`.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> params = kd.agents.SoftmaxParams(beta=0.0)
+      >>> kd.agents.Softmax().action_probs(None, jnp.array([0.0, 1.0]), None, params).tolist()
+      [0.5, 0.5]
+    """
 
     def default_params(self) -> SoftmaxParams:
         return SoftmaxParams()
@@ -157,7 +193,13 @@ class Softmax(Actor):
 
 @params_class
 class EpsilonGreedyParams(Params):
-    """Exploration probability ``epsilon`` in [0, 1]."""
+    """Exploration probability ``epsilon`` in [0, 1].
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.EpsilonGreedyParams().epsilon
+      0.1
+    """
 
     epsilon: Array = 0.1
     domains = {"epsilon": "unit"}
@@ -168,6 +210,13 @@ class EpsilonGreedy(Actor):
     r"""Greedy with probability :math:`1-\epsilon`, uniform with probability :math:`\epsilon`.
 
     .. math:: \pi(a) = (1-\epsilon)\,\pi_{\text{greedy}}(a) + \epsilon / K
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> probs = kd.agents.EpsilonGreedy().action_probs(
+      ...     None, jnp.array([0.0, 1.0]), None, kd.agents.EpsilonGreedyParams(epsilon=0.1))
+      >>> [round(float(p), 3) for p in probs]
+      [0.05, 0.95]
     """
 
     def default_params(self) -> EpsilonGreedyParams:
@@ -180,7 +229,13 @@ class EpsilonGreedy(Actor):
 
 @params_class
 class FrequencyBiasedParams(Params):
-    """Inverse temperature ``beta`` and frequency-bias strength ``kappa`` (both >= 0)."""
+    """Inverse temperature ``beta`` and frequency-bias strength ``kappa`` (both >= 0).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.FrequencyBiasedParams().kappa
+      1.0
+    """
 
     beta: Array = 5.0
     kappa: Array = 1.0
@@ -196,6 +251,11 @@ class FrequencyBiased(Actor):
     where :math:`n_a` counts :math:`a` among the last ``window`` actions. This
     is the frequency bias of Schmied et al. (2025), arXiv 2504.16078: small
     models copy the action most frequent in their context regardless of reward.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.FrequencyBiased(context_window=5).window
+      5
     """
 
     context_window: int = 20
@@ -216,7 +276,13 @@ class FrequencyBiased(Actor):
 
 @params_class
 class RationaleFollowingParams(Params):
-    """``follow_prob`` in [0, 1] and the fallback actor's params."""
+    """``follow_prob`` in [0, 1] and the fallback actor's params.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.RationaleFollowing().default_params().follow_prob
+      0.64
+    """
 
     follow_prob: Array = 0.64
     fallback: Params = dataclasses.field(default_factory=NoParams)
@@ -231,6 +297,12 @@ class RationaleFollowing(Actor):
 
     Schmied et al. (2025) report actions following a correct rationale about
     64% of the time (approx.), hence the default ``follow_prob = 0.64``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> actor = kd.agents.RationaleFollowing(fallback=kd.agents.Softmax())
+      >>> actor.default_params().flat_names()
+      ('follow_prob', 'beta')
     """
 
     fallback: Actor = dataclasses.field(default_factory=Greedy)

@@ -37,14 +37,31 @@ class AgentParams(Params):
 
 
 class AgentState(NamedTuple):
-    """The predictor's belief state and the actor's context of past actions."""
+    """The predictor's belief state and the actor's context of past actions.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
+      >>> state = agent.init(3, agent.default_params())
+      >>> isinstance(state, kd.agents.AgentState), state.predictor.counts.shape
+      (True, (3,))
+    """
 
     predictor: Any
     actor: ActionHistory
 
 
 class Decision(NamedTuple):
-    """One trial's decision: the action, the rationale, the beliefs and the action probabilities."""
+    """One trial's decision: the action, the rationale, the beliefs and the action probabilities.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
+      >>> params = agent.default_params()
+      >>> decision = agent.act(jax.random.key(0), agent.init(3, params), 0, params)
+      >>> decision.probs.tolist()
+      [0.3333333432674408, 0.3333333432674408, 0.3333333432674408]
+    """
 
     action: Array
     rationale: Rationale

@@ -29,7 +29,13 @@ _FEEDBACK = ("partial", "full")
 
 
 class Predictor(abc.ABC):
-    """Interface of a predictor; subclasses are frozen (hashable) dataclasses."""
+    """Interface of a predictor; subclasses are frozen (hashable) dataclasses.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> isinstance(kd.agents.UCB(), kd.agents.Predictor)
+      True
+    """
 
     @abc.abstractmethod
     def default_params(self) -> Params:
@@ -89,7 +95,13 @@ def _rationale_from(values: Array, index: Array) -> Rationale:
 
 
 class ValueState(NamedTuple):
-    """Action values ``q``, ``[n_actions]``."""
+    """Action values ``q``, ``[n_actions]``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.RescorlaWagner().init(2, kd.agents.RescorlaWagnerParams()).q.tolist()
+      [0.5, 0.5]
+    """
 
     q: Array
 
@@ -105,6 +117,11 @@ class RescorlaWagnerParams(Params):
       alpha_unchosen_neg: rate for an unchosen action, negative error (full feedback).
       alpha_forced: one rate for both signs on forced (no-agency) trials.
       q0: initial value of every action.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.RescorlaWagnerParams(alpha_pos=0.3).alpha_pos
+      0.3
     """
 
     alpha_pos: Array = 0.2
@@ -224,7 +241,13 @@ class RescorlaWagner(Predictor):
 
 
 class CountState(NamedTuple):
-    """Sufficient statistics: pulls ``counts``, reward ``sums`` per action, total ``t``."""
+    """Sufficient statistics: pulls ``counts``, reward ``sums`` per action, total ``t``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.UCB().init(2, kd.agents.UCBParams()).counts.tolist()
+      [0.0, 0.0]
+    """
 
     counts: Array
     sums: Array
@@ -258,6 +281,11 @@ class UCBParams(Params):
     Attributes:
       exploration: ``c`` multiplying the bonus; ``c = 1`` is UCB1.
       q0: belief about an untried action (used by actors acting on beliefs).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.UCBParams().exploration
+      1.0
     """
 
     exploration: Array = 1.0
@@ -275,6 +303,13 @@ class UCB(Predictor):
 
     with :math:`t` the number of trials so far and :math:`n_a` the pulls of
     :math:`a`. Beliefs are the sample means (``q0`` for untried actions).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> ucb = kd.agents.UCB()
+      >>> params = ucb.default_params()
+      >>> ucb.index(ucb.init(2, params), params).tolist()   # untried actions first
+      [inf, inf]
     """
 
     feedback: str = "partial"
@@ -309,7 +344,13 @@ class UCB(Predictor):
 
 @params_class
 class BetaParams(Params):
-    """Beta(``prior_a``, ``prior_b``) prior on each action's success probability."""
+    """Beta(``prior_a``, ``prior_b``) prior on each action's success probability.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.BetaParams().prior_a
+      1.0
+    """
 
     prior_a: Array = 1.0
     prior_b: Array = 1.0
@@ -330,6 +371,13 @@ class BetaBernoulli(Predictor):
        \qquad a_t = \arg\max_a \frac{a_0 + s_a}{a_0 + b_0 + n_a}.
 
     Rewards must lie in [0, 1] (fractional rewards count as fractional successes).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> predictor = kd.agents.BetaBernoulli()
+      >>> params = predictor.default_params()
+      >>> predictor.beliefs(predictor.init(2, params), 0, params).tolist()
+      [0.5, 0.5]
     """
 
     feedback: str = "partial"
@@ -364,6 +412,14 @@ class Thompson(Predictor):
        a_t = \arg\max_a \tilde\theta_a.
 
     The confidence is the posterior mean of the recommended action.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> agent = kd.agents.Agent(kd.agents.Thompson(), kd.agents.Greedy())
+      >>> params = agent.default_params()
+      >>> decision = agent.act(jax.random.key(0), agent.init(3, params), 0, params)
+      >>> 0 <= int(decision.rationale.action) < 3
+      True
     """
 
     feedback: str = "partial"
@@ -397,7 +453,13 @@ class Thompson(Predictor):
 
 @params_class
 class FixedParams(Params):
-    """Fixed beliefs ``values``, ``[n_actions]``."""
+    """Fixed beliefs ``values``, ``[n_actions]``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.FixedPredictor(n_actions=2).default_params().values.tolist()
+      [0.0, 0.0]
+    """
 
     values: Array
     domains = {"values": "real"}
@@ -405,7 +467,15 @@ class FixedParams(Params):
 
 @dataclasses.dataclass(frozen=True)
 class FixedPredictor(Predictor):
-    """Beliefs that never change; recommends their argmax. ``n_actions`` is static."""
+    """Beliefs that never change; recommends their argmax. ``n_actions`` is static.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> predictor = kd.agents.FixedPredictor(n_actions=2)
+      >>> params = kd.agents.FixedParams(values=jnp.array([0.2, 0.8]))
+      >>> int(predictor.recommend(None, predictor.init(2, params), 0, params).action)
+      1
+    """
 
     n_actions: int = 2
 
@@ -444,7 +514,13 @@ class FixedPredictor(Predictor):
 
 @params_class
 class NoisyRationaleParams(Params):
-    """Params of the wrapped predictor plus ``rationale_error`` in [0, 1]."""
+    """Params of the wrapped predictor plus ``rationale_error`` in [0, 1].
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.NoisyRationale().default_params().flat_names()
+      ('exploration', 'q0', 'rationale_error')
+    """
 
     base: Params
     rationale_error: Array = 0.13
@@ -460,6 +536,12 @@ class NoisyRationale(Predictor):
     learning are the wrapped predictor's. This models an agent that computes its
     rule (e.g. UCB values) imperfectly: Schmied et al. (2025) report rationales
     correct about 87% of the time (approx.), hence the default 0.13.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> predictor = kd.agents.NoisyRationale(kd.agents.UCB())
+      >>> float(predictor.default_params().rationale_error)
+      0.13
     """
 
     base: Predictor = dataclasses.field(default_factory=UCB)

@@ -74,12 +74,24 @@ _PROFILES: dict[str, tuple[str, Callable[[], tuple[Agent, AgentParams]]]] = {
 
 
 def profile_names() -> tuple[str, ...]:
-    """Names of all presets."""
+    """Names of all presets.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> "llm-2b-like" in kd.agents.profile_names()
+      True
+    """
     return tuple(_PROFILES)
 
 
 def describe_profile(name: str) -> str:
-    """One-line description of a preset."""
+    """One-line description of a preset.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.describe_profile("faithful-ucb")
+      'UCB1 rationale, always followed'
+    """
     _check(name)
     return _PROFILES[name][0]
 

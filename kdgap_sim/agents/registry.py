@@ -44,7 +44,13 @@ def _build(kind: str, table: Mapping[str, Callable[..., Any]], name: str, option
 
 
 def make_predictor(name: str, **options: Any) -> predictors.Predictor:
-    """Builds a predictor by ID; ``noisy-rationale`` takes ``base`` as an ID or a Predictor."""
+    """Builds a predictor by ID; ``noisy-rationale`` takes ``base`` as an ID or a Predictor.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.make_predictor("noisy-rationale", base="ucb")
+      NoisyRationale(base=UCB(feedback='partial'))
+    """
     if name == "noisy-rationale" and isinstance(options.get("base"), str):
         base_options = dict(options.pop("base_options", {}) or {})
         options["base"] = make_predictor(options["base"], **base_options)
@@ -52,7 +58,13 @@ def make_predictor(name: str, **options: Any) -> predictors.Predictor:
 
 
 def make_actor(name: str, **options: Any) -> actors.Actor:
-    """Builds an actor by ID; ``rationale-following`` takes ``fallback`` as an ID or an Actor."""
+    """Builds an actor by ID; ``rationale-following`` takes ``fallback`` as an ID or an Actor.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.agents.make_actor("rationale-following", fallback="softmax")
+      RationaleFollowing(fallback=Softmax())
+    """
     if name == "rationale-following" and isinstance(options.get("fallback"), str):
         fallback_options = dict(options.pop("fallback_options", {}) or {})
         options["fallback"] = make_actor(options["fallback"], **fallback_options)

@@ -24,6 +24,7 @@ from kdgap_sim.envs.execution import (
     ExecutionState,
     ExecutionTask,
 )
+from kdgap_sim.envs.reversal import ReversalBandit, ReversalBanditParams
 from kdgap_sim.envs.registry import make, register, registered
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "GaussianBanditParams",
     "LinearContextualBandit",
     "LinearContextualBanditParams",
+    "ReversalBandit",
+    "ReversalBanditParams",
     "make",
     "register",
     "registered",

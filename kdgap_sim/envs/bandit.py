@@ -21,7 +21,15 @@ from kdgap_sim.types import Array, Feedback, PRNGKey
 
 
 class BanditState(NamedTuple):
-    """Current arm means (they move only when ``drift=True``) and the trial index."""
+    """Current arm means (they move only when ``drift=True``) and the trial index.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.BernoulliBandit(n_arms=2)
+      >>> _, state = env.reset(jax.random.key(0), env.default_params())
+      >>> state.means.tolist(), int(state.t)
+      ([0.25, 0.75], 0)
+    """
 
     means: Array
     t: Array
@@ -36,6 +44,11 @@ class BernoulliBanditParams(Params):
       drift_scale: standard deviation of the per-trial Gaussian random walk of
         each probability (used only when the bandit has ``drift=True``;
         probabilities are clipped to [0, 1]).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.envs.BernoulliBandit(n_arms=2).default_params().probs.tolist()
+      [0.25, 0.75]
     """
 
     probs: Array
@@ -52,6 +65,11 @@ class GaussianBanditParams(Params):
       noise: reward standard deviation (scalar, shared by all arms).
       drift_scale: standard deviation of the per-trial random walk of the means
         (used only when ``drift=True``).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> float(kd.envs.GaussianBandit().default_params().noise)
+      1.0
     """
 
     means: Array
@@ -123,6 +141,12 @@ class GaussianBandit(Environment):
 
     Schmied et al. (2025) use low, medium and high noise levels; pass them as
     ``noise`` in the params.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> env = kd.envs.make("gaussian-bandit", n_arms=3)
+      >>> env.default_params().means.tolist()
+      [0.0, 0.5, 1.0]
     """
 
     n_arms: int = 5

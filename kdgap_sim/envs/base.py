@@ -20,7 +20,14 @@ from kdgap_sim.types import Array, Feedback, PRNGKey
 
 
 class Environment(abc.ABC):
-    """A decision problem: ``reset`` then ``step`` once per trial."""
+    """A decision problem: ``reset`` then ``step`` once per trial.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=4)
+      >>> isinstance(env, kd.envs.Environment), env.n_actions
+      (True, 4)
+    """
 
     @property
     @abc.abstractmethod

@@ -18,6 +18,7 @@ from kdgap_sim.envs.contextual import (
     protect_or_not,
 )
 from kdgap_sim.envs.execution import ExecutionTask
+from kdgap_sim.envs.reversal import ReversalBandit
 
 _REGISTRY: dict[str, Callable[..., Environment]] = {}
 
@@ -28,6 +29,12 @@ def register(env_id: str, factory: Callable[..., Environment], *, overwrite: boo
     Raises:
       TypeError: ``env_id`` is not a string or ``factory`` is not callable.
       ValueError: ``env_id`` is already registered and ``overwrite`` is False.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.envs.register("bandit-7", lambda: kd.envs.BernoulliBandit(n_arms=7), overwrite=True)
+      >>> kd.envs.make("bandit-7").n_actions
+      7
     """
     if not isinstance(env_id, str) or not env_id:
         raise TypeError(f"env_id must be a non-empty string, got {env_id!r}")
@@ -39,7 +46,13 @@ def register(env_id: str, factory: Callable[..., Environment], *, overwrite: boo
 
 
 def registered() -> tuple[str, ...]:
-    """All registered environment IDs, sorted."""
+    """All registered environment IDs, sorted.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> "reversal-bandit" in kd.envs.registered()
+      True
+    """
     return tuple(sorted(_REGISTRY))
 
 
@@ -76,3 +89,4 @@ register("protect-or-not", protect_or_not)
 register("event-decision", EventDecision)
 register("linear-contextual-bandit", LinearContextualBandit)
 register("execution", ExecutionTask)
+register("reversal-bandit", ReversalBandit)

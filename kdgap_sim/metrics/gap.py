@@ -15,19 +15,46 @@ from kdgap_sim.types import Array
 
 
 def rationale_correct_rate(out: Any) -> Array:
-    """Fraction of trials whose rationale equals the exact answer of the predictor's own rule."""
+    """Fraction of trials whose rationale equals the exact answer of the predictor's own rule.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20)
+      >>> float(kd.metrics.rationale_correct_rate(out))
+      1.0
+    """
     summary = as_summary(out)
     return rate(summary.rationale_correct_count, summary.n_steps)
 
 
 def rationale_optimal_rate(out: Any) -> Array:
-    """Fraction of trials whose rationale recommends an optimal action of the environment."""
+    """Fraction of trials whose rationale recommends an optimal action of the environment.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20)
+      >>> 0.0 < float(kd.metrics.rationale_optimal_rate(out)) < 1.0
+      True
+    """
     summary = as_summary(out)
     return rate(summary.rationale_optimal_count, summary.n_steps)
 
 
 def follow_rate(out: Any) -> Array:
-    """Fraction of trials whose action equals the rationale's action (observable following)."""
+    """Fraction of trials whose action equals the rationale's action (observable following).
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20)
+      >>> float(kd.metrics.follow_rate(out))   # the faithful agent always follows
+      1.0
+    """
     summary = as_summary(out)
     return rate(summary.follow_count, summary.n_steps)
 

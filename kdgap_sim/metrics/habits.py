@@ -39,6 +39,13 @@ def frequency_bias_curve(
 
     Returns:
       ``[len(repeats)]``; a habit-free actor gives a flat curve.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> agent, params = kd.agents.profile("llm-2b-like")
+      >>> curve = kd.metrics.frequency_bias_curve(jax.random.key(0), agent, params, 5, [0, 20])
+      >>> round(float(curve[0]), 2), bool(curve[1] > 0.5)
+      (0.2, True)
     """
     validation.check_key(key)
     validation.check_int("n_actions", n_actions, minimum=1)
@@ -64,6 +71,12 @@ def frequency_bias(key: PRNGKey, agent: Agent, params: AgentParams, n_actions: i
 
     0 for an actor without a context; up to ``1 - 1/K`` for one that always
     copies its context's action.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> agent, params = kd.agents.profile("faithful-ucb")   # no context of past actions
+      >>> float(kd.metrics.frequency_bias(jax.random.key(0), agent, params, 5))
+      0.0
     """
     window = agent.actor.window
     if window == 0:
@@ -73,13 +86,32 @@ def frequency_bias(key: PRNGKey, agent: Agent, params: AgentParams, n_actions: i
 
 
 def repetition_rate(out: Any) -> Array:
-    """Fraction of trials ``t >= 1`` whose action repeats the previous one (needs a trajectory)."""
+    """Fraction of trials ``t >= 1`` whose action repeats the previous one (needs a trajectory).
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20,
+      ...              record="trajectory")
+      >>> 0.0 <= float(kd.metrics.repetition_rate(out)) <= 1.0
+      True
+    """
     actions = as_trajectory(out, "repetition_rate").action
     return jnp.mean((actions[..., 1:] == actions[..., :-1]).astype(jnp.float32), axis=-1)
 
 
 def action_entropy(out: Any) -> Array:
-    r"""Entropy (nats) of the empirical action distribution: :math:`-\sum_a \hat p_a \ln \hat p_a`."""
+    r"""Entropy (nats) of the empirical action distribution: :math:`-\sum_a \hat p_a \ln \hat p_a`.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20)
+      >>> 0.0 < float(kd.metrics.action_entropy(out)) <= 1.0987   # at most ln 3
+      True
+    """
     counts = as_summary(out).counts.astype(jnp.float32)
     p = counts / jnp.maximum(jnp.sum(counts, axis=-1, keepdims=True), 1.0)
     return -jnp.sum(jnp.where(p > 0, p * jnp.log(jnp.where(p > 0, p, 1.0)), 0.0), axis=-1)

@@ -18,7 +18,16 @@ from kdgap_sim.metrics.gap import knowing_doing_gap
 
 
 def describe(out: Any) -> dict[str, np.ndarray]:
-    """Every summary metric of a (batched) rollout result, one array per metric."""
+    """Every summary metric of a (batched) rollout result, one array per metric.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20)
+      >>> sorted(kd.metrics.describe(out))[:3]
+      ['coverage', 'follow', 'follow_given_correct']
+    """
     values = {
         "regret": cumulative_regret(out),
         "coverage": action_coverage(out),
@@ -32,7 +41,13 @@ def describe(out: Any) -> dict[str, np.ndarray]:
 
 
 def mean_and_se(values: Any) -> tuple[float, float]:
-    """Mean over all elements and its standard error ``sd / sqrt(n)`` (ddof = 1)."""
+    """Mean over all elements and its standard error ``sd / sqrt(n)`` (ddof = 1).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> [round(x, 3) for x in kd.metrics.mean_and_se([1.0, 2.0, 3.0])]
+      [2.0, 0.577]
+    """
     array = np.asarray(values, dtype=np.float64).ravel()
     if array.size == 0:
         raise ValueError("values is empty")

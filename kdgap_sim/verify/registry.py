@@ -30,6 +30,12 @@ class Measurement(NamedTuple):
       tolerance: allowed deviation, derived from the sampling error.
       passed: whether the claim holds within the tolerance.
       details: free text (sample sizes, how the tolerance was derived).
+
+    Example:
+      >>> from kdgap_sim import verify
+      >>> m = verify.Measurement(measured=0.251, expected=0.25, tolerance=0.01, passed=True)
+      >>> m.passed, m.details
+      (True, '')
     """
 
     measured: float
@@ -40,7 +46,15 @@ class Measurement(NamedTuple):
 
 
 class CheckResult(NamedTuple):
-    """A measurement together with the claim it tests."""
+    """A measurement together with the claim it tests.
+
+    Example:
+      >>> from kdgap_sim import verify
+      >>> m = verify.Measurement(measured=0.251, expected=0.25, tolerance=0.01, passed=True)
+      >>> r = verify.CheckResult("toy", "claim", "formula", "THEORY.md", *m[:4], m.details, 0.1)
+      >>> r.name, r.passed
+      ('toy', True)
+    """
 
     name: str
     claim: str
@@ -56,7 +70,14 @@ class CheckResult(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """A registered check."""
+    """A registered check.
+
+    Example:
+      >>> from kdgap_sim import verify
+      >>> check = verify.Check("toy", "1 + 1 = 2", "1 + 1", "THEORY.md", lambda key, quick: None)
+      >>> check.name
+      'toy'
+    """
 
     name: str
     claim: str
@@ -69,7 +90,14 @@ _CHECKS: dict[str, Check] = {}
 
 
 def register(name: str, *, claim: str, formula: str, source: str = "THEORY.md"):
-    """Decorator registering ``function(key, quick) -> Measurement`` under ``name``."""
+    """Decorator registering ``function(key, quick) -> Measurement`` under ``name``.
+
+    Example (registers globally, so not executed here)::
+
+        @verify.register("brier-proper", claim="argmin_q E[(q - Y)^2] = P(Y=1)", formula="...")
+        def brier_proper(key, quick):
+            return verify.Measurement(measured=..., expected=..., tolerance=..., passed=...)
+    """
 
     def decorator(function: Callable[[PRNGKey, bool], Measurement]):
         if name in _CHECKS:
@@ -81,13 +109,27 @@ def register(name: str, *, claim: str, formula: str, source: str = "THEORY.md"):
 
 
 def names() -> tuple[str, ...]:
-    """Names of all registered checks, in registration order."""
+    """Names of all registered checks, in registration order.
+
+    Example:
+      >>> from kdgap_sim import verify
+      >>> isinstance(verify.names(), tuple)
+      True
+    """
     _load_builtin_checks()
     return tuple(_CHECKS)
 
 
 def get(name: str) -> Check:
-    """The check registered as ``name``."""
+    """The check registered as ``name``.
+
+    Example:
+      >>> from kdgap_sim import verify
+      >>> verify.get("no-such-check")  # doctest: +ELLIPSIS
+      Traceback (most recent call last):
+      ...
+      ValueError: unknown verify check 'no-such-check'; known: [...]
+    """
     _load_builtin_checks()
     if name not in _CHECKS:
         raise ValueError(f"unknown verify check {name!r}; known: {list(_CHECKS)}")
@@ -97,7 +139,13 @@ def get(name: str) -> Check:
 def run(
     selected: Iterable[str] | None = None, *, quick: bool = False, key: PRNGKey | None = None
 ) -> list[CheckResult]:
-    """Runs the selected checks (all by default); check ``name`` uses ``fold_in(key, i)``."""
+    """Runs the selected checks (all by default); check ``name`` uses ``fold_in(key, i)``.
+
+    Example:
+      >>> from kdgap_sim import verify
+      >>> verify.run([])   # no checks selected
+      []
+    """
     chosen = list(names()) if selected is None else list(selected)
     checks = [get(name) for name in chosen]
     if key is None:
@@ -118,12 +166,25 @@ def run(
 
 
 def run_all(*, quick: bool = False, key: PRNGKey | None = None) -> list[CheckResult]:
-    """Runs every registered check."""
+    """Runs every registered check.
+
+    Example (runs every registered check, so not executed here)::
+
+        print(verify.format_table(verify.run_all(quick=True)))
+    """
     return run(None, quick=quick, key=key)
 
 
 def format_table(results: Iterable[CheckResult]) -> str:
-    """A plain-text table: name, measured, expected, tolerance, ok."""
+    """A plain-text table: name, measured, expected, tolerance, ok.
+
+    Example:
+      >>> from kdgap_sim import verify
+      >>> m = verify.Measurement(measured=0.251, expected=0.25, tolerance=0.01, passed=True)
+      >>> r = verify.CheckResult("toy", "claim", "formula", "THEORY.md", *m[:4], m.details, 0.1)
+      >>> "PASS" in verify.format_table([r])
+      True
+    """
     rows = [("check", "measured", "expected", "tolerance", "ok", "seconds")]
     for r in results:
         rows.append(
