@@ -35,8 +35,8 @@ def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output,
         print(f"wrote {output}")
     if figure:
         pathlib.Path(figure).parent.mkdir(parents=True, exist_ok=True)
-        plotting.save(plotting.study_figure(results, title), figure)
-        print(f"wrote {figure}")
+        for path in plotting.save(plotting.study_figure(results, title), figure):
+            print(f"wrote {path}")
     return results
 
 
