@@ -68,7 +68,8 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
@@ -82,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the default knowing-doing-gap study")
-    demo.add_argument("--seeds", type=_positive_int, default=1000)
-    demo.add_argument("--steps", type=_positive_int, default=100)
+    demo.add_argument("--seeds", type=positive_int, default=1000)
+    demo.add_argument("--steps", type=positive_int, default=100)
     demo.add_argument("--seed", type=int, default=0, help="root random seed")
     demo.add_argument("--out", default="kdgap_demo", help="folder for demo.png and demo.json")
     demo.set_defaults(handler=_demo)

@@ -171,3 +171,17 @@ def params_class(cls: type[T]) -> type[T]:
 def as_float(value: Any) -> jax.Array:
     """Converts a leaf to a float32 array (keeps tracers as they are)."""
     return jnp.asarray(value, dtype=jnp.float32)
+
+
+def validate_scalar_params(params: Any, expected: type, name: str) -> None:
+    """Checks that ``params`` is an ``expected`` instance whose leaves are scalars in their domains.
+
+    Raises:
+      TypeError: wrong params type, or a non-numeric leaf.
+      ValueError: a leaf that is not a scalar, or out of its domain (named by its path).
+    """
+    if not isinstance(params, expected):
+        raise TypeError(f"{name} must be {expected.__name__}, got {type(params).__name__}")
+    params.validate(name)
+    for leaf_name, _, value in params.flat_items():
+        validation.check_shape(f"{name}.{leaf_name}", value, ())

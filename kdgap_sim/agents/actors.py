@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from kdgap_sim import validation
-from kdgap_sim.params import Params, params_class
+from kdgap_sim.params import Params, params_class, validate_scalar_params
 from kdgap_sim.types import Array, PRNGKey, Rationale
 
 
@@ -100,12 +100,7 @@ class Actor(abc.ABC):
 
     def validate_params(self, params: Any, name: str = "params.actor") -> None:
         """Eagerly checks type, scalar shapes and domains of ``params``."""
-        expected = type(self.default_params())
-        if not isinstance(params, expected):
-            raise TypeError(f"{name} must be {expected.__name__}, got {type(params).__name__}")
-        params.validate(name)
-        for leaf_name, _, value in params.flat_items():
-            validation.check_shape(f"{name}.{leaf_name}", value, ())
+        validate_scalar_params(params, type(self.default_params()), name)
 
     def init(self, n_actions: int) -> ActionHistory:
         """An empty context."""

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from kdgap_sim import validation
-from kdgap_sim.params import Params, params_class
+from kdgap_sim.params import Params, params_class, validate_scalar_params
 from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale
 
 _FEEDBACK = ("partial", "full")
@@ -48,12 +48,7 @@ class Predictor(abc.ABC):
 
     def validate_params(self, params: Any, name: str = "params.predictor") -> None:
         """Eagerly checks type and domains of ``params``."""
-        expected = type(self.default_params())
-        if not isinstance(params, expected):
-            raise TypeError(f"{name} must be {expected.__name__}, got {type(params).__name__}")
-        params.validate(name)
-        for leaf_name, _, value in params.flat_items():
-            validation.check_shape(f"{name}.{leaf_name}", value, ())
+        validate_scalar_params(params, type(self.default_params()), name)
 
     def check_n_actions(self, n_actions: int) -> None:
         """Raises ValueError if this predictor cannot serve ``n_actions`` actions."""
@@ -293,8 +288,23 @@ class UCBParams(Params):
     domains = {"exploration": "nonnegative", "q0": "real"}
 
 
+class _CountPredictor(Predictor):
+    """Shared plumbing of predictors whose state is :class:`CountState`."""
+
+    feedback: str = "partial"
+
+    def __post_init__(self) -> None:
+        validation.check_choice("feedback", self.feedback, _FEEDBACK)
+
+    def init(self, n_actions: int, params) -> CountState:
+        return _count_init(n_actions)
+
+    def update(self, state, obs, action, feedback, forced, params) -> CountState:
+        return _count_update(state, action, feedback, self.feedback == "full")
+
+
 @dataclasses.dataclass(frozen=True)
-class UCB(Predictor):
+class UCB(_CountPredictor):
     r"""UCB1 recommender (Auer, Cesa-Bianchi & Fischer 2002, Machine Learning 47:235).
 
     Every untried action is recommended first (lowest index first); then
@@ -314,14 +324,8 @@ class UCB(Predictor):
 
     feedback: str = "partial"
 
-    def __post_init__(self) -> None:
-        validation.check_choice("feedback", self.feedback, _FEEDBACK)
-
     def default_params(self) -> UCBParams:
         return UCBParams()
-
-    def init(self, n_actions: int, params) -> CountState:
-        return _count_init(n_actions)
 
     def beliefs(self, state: CountState, obs, params: UCBParams) -> Array:
         return empirical_means(state, params.q0)
@@ -337,9 +341,6 @@ class UCB(Predictor):
     def recommend(self, key, state: CountState, obs, params: UCBParams) -> Rationale:
         del key
         return _rationale_from(self.beliefs(state, obs, params), self.index(state, params))
-
-    def update(self, state, obs, action, feedback, forced, params) -> CountState:
-        return _count_update(state, action, feedback, self.feedback == "full")
 
 
 @params_class
@@ -363,8 +364,19 @@ def _posterior(state: CountState, params: BetaParams) -> tuple[Array, Array]:
     return a, b
 
 
+class _BetaPredictor(_CountPredictor):
+    """Count-based predictor with a Beta prior; beliefs are posterior means."""
+
+    def default_params(self) -> BetaParams:
+        return BetaParams()
+
+    def beliefs(self, state: CountState, obs, params: BetaParams) -> Array:
+        a, b = _posterior(state, params)
+        return a / (a + b)
+
+
 @dataclasses.dataclass(frozen=True)
-class BetaBernoulli(Predictor):
+class BetaBernoulli(_BetaPredictor):
     r"""Exact Beta-Bernoulli posterior; recommends the highest posterior mean.
 
     .. math:: \theta_a \mid \text{data} \sim \mathrm{Beta}(a_0 + s_a,\; b_0 + n_a - s_a),
@@ -382,30 +394,14 @@ class BetaBernoulli(Predictor):
 
     feedback: str = "partial"
 
-    def __post_init__(self) -> None:
-        validation.check_choice("feedback", self.feedback, _FEEDBACK)
-
-    def default_params(self) -> BetaParams:
-        return BetaParams()
-
-    def init(self, n_actions: int, params) -> CountState:
-        return _count_init(n_actions)
-
-    def beliefs(self, state: CountState, obs, params: BetaParams) -> Array:
-        a, b = _posterior(state, params)
-        return a / (a + b)
-
     def recommend(self, key, state: CountState, obs, params: BetaParams) -> Rationale:
         del key
         means = self.beliefs(state, obs, params)
         return _rationale_from(means, means)
 
-    def update(self, state, obs, action, feedback, forced, params) -> CountState:
-        return _count_update(state, action, feedback, self.feedback == "full")
-
 
 @dataclasses.dataclass(frozen=True)
-class Thompson(Predictor):
+class Thompson(_BetaPredictor):
     r"""Thompson sampling with a Beta-Bernoulli model (Thompson 1933; Agrawal & Goyal 2012).
 
     .. math:: \tilde\theta_a \sim \mathrm{Beta}(a_0 + s_a, b_0 + n_a - s_a),\qquad
@@ -424,26 +420,10 @@ class Thompson(Predictor):
 
     feedback: str = "partial"
 
-    def __post_init__(self) -> None:
-        validation.check_choice("feedback", self.feedback, _FEEDBACK)
-
-    def default_params(self) -> BetaParams:
-        return BetaParams()
-
-    def init(self, n_actions: int, params) -> CountState:
-        return _count_init(n_actions)
-
-    def beliefs(self, state: CountState, obs, params: BetaParams) -> Array:
-        a, b = _posterior(state, params)
-        return a / (a + b)
-
     def recommend(self, key, state: CountState, obs, params: BetaParams) -> Rationale:
         a, b = _posterior(state, params)
         sample = jax.random.beta(key, a, b)
         return _rationale_from(a / (a + b), sample)
-
-    def update(self, state, obs, action, feedback, forced, params) -> CountState:
-        return _count_update(state, action, feedback, self.feedback == "full")
 
 
 # --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from kdgap_sim import validation
+from kdgap_sim.cli import positive_int
 from kdgap_sim.config import build_agent, build_env, read_toml
 from kdgap_sim.sweep.grid import SEED, Grid
 
@@ -159,11 +160,6 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def add_subcommand(subparsers: Any) -> None:
@@ -171,12 +167,12 @@ def add_subcommand(subparsers: Any) -> None:
     parser = subparsers.add_parser("sweep", help="run an agent over a parameter grid x seeds (TOML config)")
     parser.add_argument("config", help="sweep config (TOML)")
     parser.add_argument("--resume", action="store_true", help="continue an existing store of this sweep")
-    parser.add_argument("--chunk-size", type=_positive_int, default=None, help="points per chunk")
+    parser.add_argument("--chunk-size", type=positive_int, default=None, help="points per chunk")
     parser.add_argument(
         "--distributed", action="store_true",
         help="call jax.distributed.initialize() with cluster auto-detection (SLURM, Open MPI)",
     )
     parser.add_argument("--coordinator", default=None, help="explicit coordinator address HOST:PORT")
-    parser.add_argument("--num-processes", type=_positive_int, default=None)
+    parser.add_argument("--num-processes", type=positive_int, default=None)
     parser.add_argument("--process-id", type=int, default=None)
     parser.set_defaults(handler=_sweep)
