@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from kdgap_sim.metrics.calibration import reliability_curve
-from kdgap_sim.plotting import OKABE_ITO, plt
+import matplotlib.pyplot as plt
+
+from kdgap_sim.plotting import OKABE_ITO
 
 
 def rlft_curves(
