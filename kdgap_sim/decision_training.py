@@ -42,6 +42,22 @@ from kdgap_sim.types import Array, PRNGKey
 
 OBJECTIVES = ("mse", "decision")
 
+__all__ = [
+    "OBJECTIVES",
+    "TrainedPredictor",
+    "TrainingComparison",
+    "brier_objective",
+    "compare_training",
+    "decision_objective",
+    "empirical_problem",
+    "format_comparison",
+    "predict",
+    "sample_outcomes",
+    "sweep_critical_fraction",
+    "threshold_demo_problem",
+    "train_predictor",
+]
+
 
 def threshold_demo_problem(
     n_states: int = 40, critical_fraction: float = 0.05

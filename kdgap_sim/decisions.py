@@ -41,6 +41,25 @@ from kdgap_sim.types import Array
 _SUM_ATOL = 1e-4
 _LOG_FLOOR = 1e-12
 
+__all__ = [
+    "ConditionReport",
+    "CriticalStates",
+    "DecisionProblem",
+    "PredictorReport",
+    "StateSet",
+    "as_predictions",
+    "bayes_actions",
+    "binary_problem",
+    "decision_calibration",
+    "decision_critical_states",
+    "evaluate",
+    "expected_losses",
+    "flip_distance",
+    "per_state_regret",
+    "policy_equivalence",
+    "protect_or_not_problem",
+]
+
 
 @params_class
 class DecisionProblem(Params):

@@ -32,6 +32,17 @@ from kdgap_sim.types import Array
 #: Confidences are clipped to ``[LOG_EPS, 1 - LOG_EPS]`` inside logarithms.
 LOG_EPS = 1e-6
 
+__all__ = [
+    "LOG_EPS",
+    "REWARDS",
+    "answer_reward",
+    "binary_reward",
+    "expected_log_score_reward",
+    "expected_rlcr_reward",
+    "log_score_reward",
+    "rlcr_reward",
+]
+
 
 def _check_confidence(name: str, value: Any) -> None:
     validation.check_in_domain(name, value, "unit")
