@@ -140,7 +140,13 @@ REWARDS = ("binary", "rlcr", "log-score")
 
 
 def answer_reward(kind: str, correct: Any, confidence: Any) -> Array:
-    """The reward named ``kind`` (one of :data:`REWARDS`) of an answer with a confidence."""
+    """The reward named ``kind`` (one of :data:`REWARDS`) of an answer with a confidence.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> [round(float(kd.rewards.answer_reward(kind, 1, 0.5)), 4) for kind in kd.rewards.REWARDS]
+      [1.0, 0.75, 0.3069]
+    """
     validation.check_choice("kind", kind, REWARDS)
     if kind == "binary":
         _check_confidence("confidence", confidence)
