@@ -107,12 +107,12 @@ class GenerationSummary(NamedTuple):
 
     Example:
       >>> import jax, kdgap_sim as kd
-      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
-      >>> params = policy.default_params(jax.random.key(0))
-      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 20, n_rollouts=3)
+      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
+      >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
+      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
       >>> type(out).__name__, out.n_steps.tolist()
-      ('GenerationSummary', [20, 20, 20])
-      >>> bool((out.entropy_sum / out.n_steps <= jax.numpy.log(4.0) + 1e-6).all())
+      ('GenerationSummary', [100, 100])
+      >>> bool((out.entropy_sum / out.n_steps <= jax.numpy.log(8.0) + 1e-6).all())
       True
     """
 

@@ -59,12 +59,12 @@ def mean_entropy_per_rollout(out: Any) -> np.ndarray:
 
     Example:
       >>> import jax, kdgap_sim as kd
-      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
-      >>> params = policy.default_params(jax.random.key(0))
-      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 20, n_rollouts=3)
+      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
+      >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
+      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
       >>> h = kd.metrics.mean_entropy_per_rollout(out)
-      >>> h.shape, bool(((h >= 0) & (h <= 1.3863)).all())  # 0 <= H <= ln 4
-      ((3,), True)
+      >>> h.shape, bool(((h >= 0) & (h <= 2.0795)).all())  # 0 <= H <= ln 8
+      ((2,), True)
     """
     if isinstance(out, GenerationTrajectory):
         out = out.summary
@@ -86,9 +86,9 @@ def entropy_ratio(on_policy: Any, off_policy: Any) -> EntropyRatio:
 
     Example:
       >>> import jax, kdgap_sim as kd
-      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
-      >>> params = policy.default_params(jax.random.key(0))
-      >>> on = kd.agents.generate_tokens(jax.random.key(1), policy, params, 20, n_rollouts=3)
+      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
+      >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
+      >>> on = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
       >>> r = kd.metrics.entropy_ratio(on, on)  # the same runs: ratio exactly 1
       >>> r.ratio
       1.0
