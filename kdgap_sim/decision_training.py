@@ -22,7 +22,7 @@ Example:
   >>> import jax
   >>> from kdgap_sim import decision_training
   >>> problem, features = decision_training.threshold_demo_problem()
-  >>> out = decision_training.compare_training(jax.random.key(0), problem, features)
+  >>> out = decision_training.compare_training(jax.random.key(0), problem, features, n_steps=500)
   >>> out.rankings_disagree
   True
 """
