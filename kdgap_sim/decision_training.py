@@ -22,7 +22,7 @@ Example:
   >>> import jax
   >>> from kdgap_sim import decision_training
   >>> problem, features = decision_training.threshold_demo_problem()
-  >>> out = decision_training.compare_training(jax.random.key(0), problem, features)
+  >>> out = decision_training.compare_training(jax.random.key(0), problem, features, n_steps=500)
   >>> out.rankings_disagree
   True
 """
@@ -42,6 +42,22 @@ from kdgap_sim.types import Array, PRNGKey
 
 OBJECTIVES = ("mse", "decision")
 
+__all__ = [
+    "OBJECTIVES",
+    "TrainedPredictor",
+    "TrainingComparison",
+    "brier_objective",
+    "compare_training",
+    "decision_objective",
+    "empirical_problem",
+    "format_comparison",
+    "predict",
+    "sample_outcomes",
+    "sweep_critical_fraction",
+    "threshold_demo_problem",
+    "train_predictor",
+]
+
 
 def threshold_demo_problem(
     n_states: int = 40, critical_fraction: float = 0.05
@@ -57,6 +73,12 @@ def threshold_demo_problem(
 
     Returns:
       ``(problem, features)`` with features of shape ``[n_states, 2]``.
+
+    Example:
+      >>> from kdgap_sim import decision_training
+      >>> problem, features = decision_training.threshold_demo_problem(n_states=10)
+      >>> features.shape, round(float(problem.state_weights[:2].sum()), 3)
+      ((10, 2), 0.05)
     """
     validation.check_int("n_states", n_states, minimum=4)
     validation.check_in_domain("critical_fraction", critical_fraction, "unit")
@@ -72,7 +94,16 @@ def threshold_demo_problem(
 
 
 def sample_outcomes(key: PRNGKey, problem: DecisionProblem, n_samples: int) -> tuple[Array, Array]:
-    """``n_samples`` i.i.d. pairs ``s ~ state_weights``, ``y ~ P(. | s)``: ``(states, outcomes)``."""
+    """``n_samples`` i.i.d. pairs ``s ~ state_weights``, ``y ~ P(. | s)``: ``(states, outcomes)``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> from kdgap_sim import decision_training
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> states, outcomes = decision_training.sample_outcomes(jax.random.key(0), problem, 1000)
+      >>> states.shape, bool(((outcomes == 0) | (outcomes == 1)).all())
+      ((1000,), True)
+    """
     k_state, k_outcome = jax.random.split(key)
     states = jax.random.categorical(k_state, jnp.log(problem.state_weights), shape=(n_samples,))
     logits = jnp.log(jnp.maximum(problem.outcome_probs[states], 1e-30))
@@ -81,7 +112,17 @@ def sample_outcomes(key: PRNGKey, problem: DecisionProblem, n_samples: int) -> t
 
 
 def empirical_problem(problem: DecisionProblem, states: Array, outcomes: Array) -> DecisionProblem:
-    """The problem with sample state frequencies and outcome frequencies (uniform where unseen)."""
+    """The problem with sample state frequencies and outcome frequencies (uniform where unseen).
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> from kdgap_sim import decision_training
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> data = decision_training.empirical_problem(
+      ...     problem, jnp.array([0, 0, 0, 1]), jnp.array([0, 0, 1, 1]))
+      >>> data.state_weights.tolist(), [round(float(p), 3) for p in data.outcome_probs[:, 1]]
+      ([0.75, 0.25], [0.333, 1.0])
+    """
     n_states, n_outcomes = problem.n_states, problem.n_outcomes
     counts = jnp.zeros((n_states, n_outcomes)).at[states, outcomes].add(1.0)
     per_state = counts.sum(axis=1, keepdims=True)
@@ -92,12 +133,28 @@ def empirical_problem(problem: DecisionProblem, states: Array, outcomes: Array) 
 
 
 def predict(weights: Array, features: Array) -> Array:
-    """``softmax(features @ weights)``: outcome probabilities ``[S, Y]``."""
+    """``softmax(features @ weights)``: outcome probabilities ``[S, Y]``.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from kdgap_sim import decision_training
+      >>> decision_training.predict(jnp.zeros((2, 2)), jnp.ones((3, 2))).tolist()
+      [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]
+    """
     return jax.nn.softmax(features @ weights, axis=-1)
 
 
 def brier_objective(weights: Array, features: Array, data: DecisionProblem) -> Array:
-    """Sample Brier score ``mean_i mean_k (q_k(s_i) - 1[y_i = k])^2``, up to a constant."""
+    """Sample Brier score ``mean_i mean_k (q_k(s_i) - 1[y_i = k])^2``, up to a constant.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> from kdgap_sim import decision_training
+      >>> data = kd.decisions.binary_problem([0.0, 1.0], [0.5, 0.5], [[0, 1], [1, 0]])
+      >>> features = jnp.eye(2)  # one indicator per state; q = 0.5 everywhere at W = 0
+      >>> float(decision_training.brier_objective(jnp.zeros((2, 2)), features, data))
+      0.25
+    """
     q = predict(weights, features)
     return jnp.sum(data.state_weights * jnp.mean((q - data.outcome_probs) ** 2, axis=1))
 
@@ -105,7 +162,17 @@ def brier_objective(weights: Array, features: Array, data: DecisionProblem) -> A
 def decision_objective(
     weights: Array, features: Array, data: DecisionProblem, temperature: Array
 ) -> Array:
-    """Sample loss of the soft Bayes decision: ``mean_i sum_a pi_a(s_i) L[a, y_i]``."""
+    """Sample loss of the soft Bayes decision: ``mean_i sum_a pi_a(s_i) L[a, y_i]``.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> from kdgap_sim import decision_training
+      >>> data = kd.decisions.binary_problem([0.0, 1.0], [0.5, 0.5], [[0, 1], [1, 0]])
+      >>> w = jnp.array([[5.0, -5.0], [-5.0, 5.0]])  # confident and right in both states
+      >>> loss = decision_training.decision_objective(w, jnp.eye(2), data, jnp.float32(0.01))
+      >>> round(float(loss), 4)
+      0.0
+    """
     q = predict(weights, features)
     policy = jax.nn.softmax(-(q @ data.loss.T) / temperature, axis=-1)
     realised = data.outcome_probs @ data.loss.T  # [S, A]
@@ -113,7 +180,17 @@ def decision_objective(
 
 
 class TrainedPredictor(NamedTuple):
-    """A fitted predictor: its objective, weights ``[F, Y]``, predictions ``[S, Y]`` and scores."""
+    """A fitted predictor: its objective, weights ``[F, Y]``, predictions ``[S, Y]`` and scores.
+
+    Example:
+      >>> import jax
+      >>> from kdgap_sim import decision_training
+      >>> problem, features = decision_training.threshold_demo_problem()
+      >>> fit = decision_training.train_predictor(
+      ...     jax.random.key(0), problem, features, "mse", n_samples=2000, n_steps=500)
+      >>> fit.objective, fit.weights.shape, fit.predictions.shape
+      ('mse', (2, 2), (40, 2))
+    """
 
     objective: str
     weights: np.ndarray
@@ -172,6 +249,15 @@ def train_predictor(
 
     Returns:
       A :class:`TrainedPredictor`, scored with :func:`~kdgap_sim.decisions.evaluate`.
+
+    Example:
+      >>> import jax
+      >>> from kdgap_sim import decision_training
+      >>> problem, features = decision_training.threshold_demo_problem()
+      >>> fit = decision_training.train_predictor(
+      ...     jax.random.key(0), problem, features, "decision", n_samples=2000, n_steps=500)
+      >>> fit.report.regret < 1.0  # acts optimally in (almost) every state
+      True
     """
     validation.check_key(key)
     problem.validate()
@@ -200,7 +286,16 @@ def train_predictor(
 
 
 class TrainingComparison(NamedTuple):
-    """The two fits and whether MSE and regret rank them in opposite orders."""
+    """The two fits and whether MSE and regret rank them in opposite orders.
+
+    Example:
+      >>> import jax
+      >>> from kdgap_sim import decision_training
+      >>> problem, features = decision_training.threshold_demo_problem()
+      >>> out = decision_training.compare_training(jax.random.key(0), problem, features, n_steps=500)
+      >>> out.by_mse.objective, out.by_decision.objective, out.rankings_disagree
+      ('mse', 'decision', True)
+    """
 
     by_mse: TrainedPredictor
     by_decision: TrainedPredictor
@@ -215,6 +310,16 @@ def compare_training(
     ``rankings_disagree`` is True when the MSE-trained predictor has the strictly
     lower MSE but the strictly higher regret (or the reverse). ``options`` go to
     :func:`train_predictor`.
+
+    Example:
+      >>> import jax
+      >>> from kdgap_sim import decision_training
+      >>> problem, features = decision_training.threshold_demo_problem()
+      >>> out = decision_training.compare_training(jax.random.key(0), problem, features, n_steps=500)
+      >>> out.by_mse.report.mse < out.by_decision.report.mse
+      True
+      >>> out.by_mse.report.regret > out.by_decision.report.regret
+      True
     """
     by_mse = train_predictor(key, problem, features, "mse", **options)
     by_decision = train_predictor(key, problem, features, "decision", **options)
@@ -224,7 +329,16 @@ def compare_training(
 
 
 def format_comparison(result: TrainingComparison) -> str:
-    """A small table: objective, MSE, Brier, log loss, expected loss, regret."""
+    """A small table: objective, MSE, Brier, log loss, expected loss, regret.
+
+    Example:
+      >>> import jax
+      >>> from kdgap_sim import decision_training
+      >>> problem, features = decision_training.threshold_demo_problem()
+      >>> out = decision_training.compare_training(jax.random.key(0), problem, features, n_steps=500)
+      >>> print(decision_training.format_comparison(out).splitlines()[0])
+      trained by         MSE     Brier  log loss      loss    regret
+    """
     lines = [f"{'trained by':<12}{'MSE':>10}{'Brier':>10}{'log loss':>10}{'loss':>10}{'regret':>10}"]
     for fit in (result.by_mse, result.by_decision):
         r = fit.report

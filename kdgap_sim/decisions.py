@@ -41,6 +41,25 @@ from kdgap_sim.types import Array
 _SUM_ATOL = 1e-4
 _LOG_FLOOR = 1e-12
 
+__all__ = [
+    "ConditionReport",
+    "CriticalStates",
+    "DecisionProblem",
+    "PredictorReport",
+    "StateSet",
+    "as_predictions",
+    "bayes_actions",
+    "binary_problem",
+    "decision_calibration",
+    "decision_critical_states",
+    "evaluate",
+    "expected_losses",
+    "flip_distance",
+    "per_state_regret",
+    "policy_equivalence",
+    "protect_or_not_problem",
+]
+
 
 @params_class
 class DecisionProblem(Params):
@@ -51,6 +70,15 @@ class DecisionProblem(Params):
         States of weight 0 are unreachable and never count as violations.
       outcome_probs: true ``P(y | s)``, ``[S, Y]``, rows sum to 1.
       loss: ``L[a, y]``, loss of action ``a`` when outcome ``y`` occurs, ``[A, Y]``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.DecisionProblem(
+      ...     state_weights=[0.5, 0.5], outcome_probs=[[0.9, 0.1], [0.2, 0.8]],
+      ...     loss=[[0.0, 1.0], [1.0, 0.0]])
+      >>> problem.validate()  # raises if weights or rows do not sum to 1
+      >>> problem.n_states, problem.n_actions, problem.n_outcomes
+      (2, 2, 2)
     """
 
     state_weights: Array
@@ -98,7 +126,14 @@ class DecisionProblem(Params):
 
 
 def binary_problem(event_probs: Any, state_weights: Any, loss: Any) -> DecisionProblem:
-    """A problem with outcomes {0: no event, 1: event}, given ``P(event | s)``, ``[S]``."""
+    """A problem with outcomes {0: no event, 1: event}, given ``P(event | s)``, ``[S]``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.binary_problem([0.1, 0.7], [0.5, 0.5], [[0, 1], [1, 0]])
+      >>> [[round(float(p), 2) for p in row] for row in problem.outcome_probs]
+      [[0.9, 0.1], [0.3, 0.7]]
+    """
     p = validation.as_numeric_array("event_probs", event_probs).astype(np.float32)
     if p.ndim != 1:
         raise ValueError(f"event_probs must have shape [n_states], got {p.shape}")
@@ -124,6 +159,12 @@ def protect_or_not_problem(
     Two states: normal (index 0, weight ``1 - critical_fraction``, event
     probability ``p_normal``) and critical (index 1). Actions: 0 = do not
     protect, 1 = protect; protecting is optimal iff ``p > protect_cost / damage``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> problem.state_weights.tolist(), problem.loss.tolist()
+      ([0.949..., 0.050...], [[0.0, 100.0], [1.0, 1.0]])
     """
     validation.check_in_domain("critical_fraction", critical_fraction, "unit")
     loss = [[0.0, damage], [protect_cost, protect_cost]]
@@ -136,6 +177,12 @@ def as_predictions(problem: DecisionProblem, predicted: Any, name: str = "predic
 
     ``predicted`` is ``[S, Y]`` (rows sum to 1) or, for a binary problem,
     ``[S]`` event probabilities.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> kd.decisions.as_predictions(problem, [0.0, 0.25]).tolist()
+      [[1.0, 0.0], [0.75, 0.25]]
     """
     problem.validate()
     array = validation.as_numeric_array(name, predicted).astype(np.float64)
@@ -158,17 +205,39 @@ def as_predictions(problem: DecisionProblem, predicted: Any, name: str = "predic
 
 
 def expected_losses(outcome_probs: Array, loss: Array) -> Array:
-    """``l[s, a] = sum_y P(y | s) L[a, y]``, shape ``[S, A]``."""
+    """``l[s, a] = sum_y P(y | s) L[a, y]``, shape ``[S, A]``.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> probs = jnp.array([[0.5, 0.5]])
+      >>> kd.decisions.expected_losses(probs, jnp.array([[0.0, 100.0], [1.0, 1.0]])).tolist()
+      [[50.0, 1.0]]
+    """
     return outcome_probs @ loss.T
 
 
 def bayes_actions(outcome_probs: Array, loss: Array) -> Array:
-    """Action of least expected loss in each state (lowest index among ties), ``[S]``."""
+    """Action of least expected loss in each state (lowest index among ties), ``[S]``.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> probs = jnp.array([[0.999, 0.001], [0.95, 0.05]])
+      >>> kd.decisions.bayes_actions(probs, jnp.array([[0.0, 100.0], [1.0, 1.0]])).tolist()
+      [0, 1]
+    """
     return jnp.argmin(expected_losses(outcome_probs, loss), axis=-1).astype(jnp.int32)
 
 
 def per_state_regret(problem: DecisionProblem, predicted: Array) -> Array:
-    """``l(s, a_hat(s)) - min_a l(s, a)`` for each state, ``[S]``."""
+    """``l(s, a_hat(s)) - min_a l(s, a)`` for each state, ``[S]``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> q = kd.decisions.as_predictions(problem, [0.001, 0.001])
+      >>> [round(float(r), 3) for r in kd.decisions.per_state_regret(problem, q)]
+      [0.0, 4.0]
+    """
     true_losses = expected_losses(problem.outcome_probs, problem.loss)
     chosen = bayes_actions(predicted, problem.loss)
     taken = jnp.take_along_axis(true_losses, chosen[:, None], axis=1)[:, 0]
@@ -208,6 +277,12 @@ def flip_distance(outcome_probs: Array, loss: Array, n_bisections: int = 40) -> 
     strictly better; ``inf`` if no distribution does. For a binary problem
     with threshold ``tau`` this is ``|p - tau|``. Found by bisection (error
     ``2**-n_bisections``); vmap over states.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> loss = jnp.array([[0.0, 100.0], [1.0, 1.0]])  # threshold tau = 0.01
+      >>> round(float(kd.decisions.flip_distance(jnp.array([0.95, 0.05]), loss)), 4)
+      0.04
     """
     flips_anywhere = _flips_within(outcome_probs, loss, jnp.float32(1.0))
 
@@ -240,6 +315,12 @@ class PredictorReport(NamedTuple):
       expected_loss: ``E_s l(s, a_hat(s))``, the expected loss of acting on the predictor.
       optimal_loss: ``E_s min_a l(s, a)``.
       regret: ``expected_loss - optimal_loss``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> report = kd.decisions.evaluate(kd.decisions.protect_or_not_problem(), [0.001, 0.05])
+      >>> type(report).__name__, report.mse, round(report.regret, 6)
+      ('PredictorReport', 0.0, 0.0)
     """
 
     mse: float
@@ -251,7 +332,14 @@ class PredictorReport(NamedTuple):
 
 
 def evaluate(problem: DecisionProblem, predicted: Any) -> PredictorReport:
-    """MSE, Brier score, log loss and decision regret of acting on ``predicted``."""
+    """MSE, Brier score, log loss and decision regret of acting on ``predicted``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> report = kd.decisions.evaluate(kd.decisions.protect_or_not_problem(), [0.001, 0.001])
+      >>> round(report.regret, 3), round(report.expected_loss, 3)
+      (0.2, 0.345)
+    """
     q = as_predictions(problem, predicted)
     p, w = problem.outcome_probs, problem.state_weights
     mse = jnp.sum(w * jnp.mean((q - p) ** 2, axis=1))
@@ -267,7 +355,14 @@ def evaluate(problem: DecisionProblem, predicted: Any) -> PredictorReport:
 
 
 class StateSet(NamedTuple):
-    """A set of states and their total weight ``sum_s w_s``."""
+    """A set of states and their total weight ``sum_s w_s``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> check = kd.decisions.policy_equivalence(kd.decisions.protect_or_not_problem(), [0.001, 0.001])
+      >>> check.violating.states.tolist(), round(check.violating.weight, 2)
+      ([1], 0.05)
+    """
 
     states: np.ndarray
     weight: float
@@ -291,6 +386,13 @@ class CriticalStates(NamedTuple):
         Computable without the truth, e.g. from a known error bound.
       flip_distance: :func:`flip_distance` of every state at the true probabilities, ``[S]``.
       predicted_flip_distance: the same at the predicted probabilities, ``[S]``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> crit = kd.decisions.decision_critical_states(problem, [0.001, 0.05])
+      >>> type(crit).__name__, crit.wrong.states.tolist()
+      ('CriticalStates', [])
     """
 
     wrong: StateSet
@@ -343,6 +445,12 @@ class ConditionReport(NamedTuple):
       holds: whether the condition holds (no violation above the tolerance).
       violating: the violating states and their total weight.
       gap: the largest violation measured (0 when it holds exactly).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> check = kd.decisions.policy_equivalence(kd.decisions.protect_or_not_problem(), [0.0, 0.5])
+      >>> type(check).__name__, check.holds, check.gap
+      ('ConditionReport', True, 0.0)
     """
 
     holds: bool
@@ -356,6 +464,14 @@ def policy_equivalence(problem: DecisionProblem, predicted: Any, atol: float = 1
     Ties count as agreement: a state violates the condition when the
     predictor's action is worse than the optimum by more than ``atol``. ``gap``
     is the largest per-state regret. Source: Anand et al. (2025), arXiv 2501.06086.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> kd.decisions.policy_equivalence(problem, [0.005, 0.02]).holds  # wrong numbers, right actions
+      True
+      >>> round(kd.decisions.policy_equivalence(problem, [0.001, 0.001]).gap, 3)
+      4.0
     """
     q = as_predictions(problem, predicted)
     regret = np.asarray(per_state_regret(problem, q))
@@ -386,6 +502,15 @@ def decision_calibration(
       ``holds`` when every aggregate gap is within ``atol``; ``gap`` is the
       largest aggregate gap; ``violating`` lists states whose own contribution
       ``|sum_y (q - P) L_k[d_j(s), y]|`` exceeds ``atol`` for some ``(k, j)``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> problem = kd.decisions.protect_or_not_problem()
+      >>> kd.decisions.decision_calibration(problem, [0.001, 0.05]).holds  # the truth is calibrated
+      True
+      >>> report = kd.decisions.decision_calibration(problem, [0.001, 0.001])
+      >>> report.holds, report.violating.states.tolist()
+      (False, [1])
     """
     q = as_predictions(problem, predicted)
     if losses is None:

@@ -32,6 +32,17 @@ from kdgap_sim.types import Array
 #: Confidences are clipped to ``[LOG_EPS, 1 - LOG_EPS]`` inside logarithms.
 LOG_EPS = 1e-6
 
+__all__ = [
+    "LOG_EPS",
+    "REWARDS",
+    "answer_reward",
+    "binary_reward",
+    "expected_log_score_reward",
+    "expected_rlcr_reward",
+    "log_score_reward",
+    "rlcr_reward",
+]
+
 
 def _check_confidence(name: str, value: Any) -> None:
     validation.check_in_domain(name, value, "unit")
@@ -129,7 +140,13 @@ REWARDS = ("binary", "rlcr", "log-score")
 
 
 def answer_reward(kind: str, correct: Any, confidence: Any) -> Array:
-    """The reward named ``kind`` (one of :data:`REWARDS`) of an answer with a confidence."""
+    """The reward named ``kind`` (one of :data:`REWARDS`) of an answer with a confidence.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> [round(float(kd.rewards.answer_reward(kind, 1, 0.5)), 4) for kind in kd.rewards.REWARDS]
+      [1.0, 0.75, 0.3069]
+    """
     validation.check_choice("kind", kind, REWARDS)
     if kind == "binary":
         _check_confidence("confidence", confidence)

@@ -17,6 +17,12 @@ PUBLIC_MODULES = (
     "kdgap_sim.verify",
     "kdgap_sim.plotting",
     "kdgap_sim.gallery",
+    "kdgap_sim.decisions",
+    "kdgap_sim.decision_training",
+    "kdgap_sim.horizon",
+    "kdgap_sim.rewards",
+    "kdgap_sim.sweep",
+    "kdgap_sim.training",
 )
 
 

@@ -85,7 +85,14 @@ class Tabular(Predictor):
 
 @params_class
 class FixedTableParams(Params):
-    """Fixed beliefs ``values[s, a]``, ``[n_states, n_actions]``."""
+    """Fixed beliefs ``values[s, a]``, ``[n_states, n_actions]``.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> params = kd.agents.FixedTableParams(values=jnp.array([[0.2, 0.7], [0.9, 0.1]]))
+      >>> params.values.shape
+      (2, 2)
+    """
 
     values: Array
     domains = {"values": "real"}
@@ -97,6 +104,15 @@ class FixedTable(Predictor):
 
     The confidence is ``values[obs, a]`` clipped to [0, 1] (meaningful when
     values are probabilities of reward).
+
+    Example:
+      >>> import jax, jax.numpy as jnp, kdgap_sim as kd
+      >>> predictor = kd.agents.FixedTable(n_states=2, n_actions=2)
+      >>> params = kd.agents.FixedTableParams(values=jnp.array([[0.2, 0.7], [0.9, 0.1]]))
+      >>> state = predictor.init(2, params)
+      >>> rationale = predictor.recommend(jax.random.key(0), state, 1, params)
+      >>> int(rationale.action), round(float(rationale.confidence), 2)
+      (0, 0.9)
     """
 
     n_states: int = 2

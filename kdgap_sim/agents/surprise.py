@@ -52,6 +52,13 @@ class SurpriseTemperatureParams(Params):
       surprise_ref: s_ref in nats (the surprise at which ``T_t = T0``).
       surprise_rate: rho in (0, 1], weight of the newest surprise in its
         running average (1: the latest input only).
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> logits = kd.agents.random_bigram_logits(jax.random.key(0), vocab_size=4)
+      >>> params = kd.agents.SurpriseTemperatureParams(logits=logits, surprise_gain=0.5)
+      >>> params.replace(temperature=2.0).temperature
+      2.0
     """
 
     logits: Array
@@ -73,6 +80,14 @@ class SurpriseState(NamedTuple):
       log_probs: predictive distribution of the next token, ``[V]`` (log).
       surprise: the running average of input surprise, ``s_bar`` (nats).
       temperature: ``T_t``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
+      >>> params = policy.default_params(jax.random.key(0))
+      >>> state = policy.init(params, 2)
+      >>> int(state.token), state.log_probs.shape
+      (2, (4,))
     """
 
     token: Array
@@ -89,6 +104,16 @@ class GenerationSummary(NamedTuple):
       entropy_sum: sum of the entropy (nats) of the agent's next-token distribution.
       surprise_sum: sum of the input surprise ``s_t``.
       temperature_sum: sum of ``T_t``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
+      >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
+      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
+      >>> type(out).__name__, out.n_steps.tolist()
+      ('GenerationSummary', [100, 100])
+      >>> bool((out.entropy_sum / out.n_steps <= jax.numpy.log(8.0) + 1e-6).all())
+      True
     """
 
     n_steps: Array
@@ -98,7 +123,17 @@ class GenerationSummary(NamedTuple):
 
 
 class GenerationTrajectory(NamedTuple):
-    """Per-step record: input token, entropy, surprise, temperature (leading axis time)."""
+    """Per-step record: input token, entropy, surprise, temperature (leading axis time).
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
+      >>> params = policy.default_params(jax.random.key(0))
+      >>> out = kd.agents.generate_tokens(
+      ...     jax.random.key(1), policy, params, 10, n_rollouts=2, record="trajectory")
+      >>> out.entropy.shape, out.summary.n_steps.tolist()
+      ((2, 10), [10, 10])
+    """
 
     token: Array
     entropy: Array
@@ -113,7 +148,15 @@ def _rollout_keys(key: PRNGKey, n: int) -> Array:
 
 
 def random_bigram_logits(key: PRNGKey, vocab_size: int, scale: float = 2.0) -> Array:
-    """Bigram logits with i.i.d. ``Normal(0, scale**2)`` entries, ``[V, V]``."""
+    """Bigram logits with i.i.d. ``Normal(0, scale**2)`` entries, ``[V, V]``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> kd.agents.random_bigram_logits(jax.random.key(0), vocab_size=5).shape
+      (5, 5)
+      >>> float(abs(kd.agents.random_bigram_logits(jax.random.key(0), 5, scale=0.0)).max())
+      0.0
+    """
     validation.check_key(key)
     validation.check_int("vocab_size", vocab_size, minimum=2)
     validation.check_in_domain("scale", scale, "nonnegative")

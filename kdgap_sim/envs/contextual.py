@@ -37,7 +37,15 @@ from kdgap_sim.types import Array, Feedback, PRNGKey
 
 
 class ContextState(NamedTuple):
-    """The current state: its index (or feature vector) and the trial index."""
+    """The current state: its index (or feature vector) and the trial index.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("contextual-bandit", n_states=3, n_arms=2)
+      >>> obs, state = env.reset(jax.random.key(0), env.default_params())
+      >>> int(state.t), bool(state.context == obs)
+      (0, True)
+    """
 
     context: Array
     t: Array
@@ -83,6 +91,15 @@ class ContextualBanditParams(Params):
     Attributes:
       state_probs: probability of each state, ``[n_states]``, sums to 1.
       reward_probs: ``P(r = 1 | s, a)``, ``[n_states, n_arms]``.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> env = kd.envs.make("contextual-bandit", n_states=2, n_arms=2)
+      >>> params = kd.envs.ContextualBanditParams(
+      ...     state_probs=jnp.array([0.5, 0.5]), reward_probs=jnp.array([[0.6, 0.4], [0.4, 0.6]]))
+      >>> env.validate_params(params)  # raises if shapes or probabilities are wrong
+      >>> params.reward_probs.shape
+      (2, 2)
     """
 
     state_probs: Array
@@ -180,6 +197,15 @@ class EventDecisionParams(Params):
       event_probs: ``P(event | s)``, ``[n_states]``.
       payoffs: reward of each action if the event does not / does occur,
         ``[n_actions, 2]`` (a cost is a negative payoff).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> env = kd.envs.make("protect-or-not")
+      >>> params = env.protect_params(critical_fraction=0.05, p_critical=0.05)
+      >>> [round(float(p), 3) for p in params.event_probs]
+      [0.001, 0.05]
+      >>> params.payoffs.tolist()
+      [[0.0, -100.0], [-1.0, -1.0]]
     """
 
     state_probs: Array
@@ -301,6 +327,15 @@ class LinearContextualBanditParams(Params):
     Attributes:
       weights: ``[n_arms, n_features]``.
       bias: ``[n_arms]``.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> env = kd.envs.make("linear-contextual-bandit", n_features=3)
+      >>> params = kd.envs.LinearContextualBanditParams(
+      ...     weights=jnp.zeros((2, 3)), bias=jnp.array([0.0, 1.0]))
+      >>> env.validate_params(params)
+      >>> params.weights.shape, params.bias.shape
+      ((2, 3), (2,))
     """
 
     weights: Array

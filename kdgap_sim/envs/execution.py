@@ -46,6 +46,14 @@ class ExecutionParams(Params):
       keys_per_turn: K, the number of keys shown per turn, an integer in
         ``[1, max_keys_per_turn]`` (traced, so K can be ``vmap``-ed: unused
         key slots are masked).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> task = kd.envs.make("execution", max_keys_per_turn=4)
+      >>> params = kd.envs.ExecutionParams(keys_per_turn=2)
+      >>> task.validate_params(params)  # K must be an integer in [1, 4]
+      >>> int(task.default_params().keys_per_turn)
+      4
     """
 
     keys_per_turn: Array = 1
@@ -58,6 +66,13 @@ class ExecutionObs(NamedTuple):
     Attributes:
       keys: the turn's keys, ``[max_keys_per_turn]`` int32, -1 in unused slots.
       values: their values in the dictionary, 0 in unused slots.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution", max_keys_per_turn=3)
+      >>> obs, _ = task.reset(jax.random.key(0), kd.envs.ExecutionParams(keys_per_turn=2))
+      >>> obs.keys.shape, int(obs.keys[2]), int(obs.values[2])
+      ((3,), -1, 0)
     """
 
     keys: Array
@@ -74,6 +89,13 @@ class ExecutionState(NamedTuple):
       obs: the current turn's :class:`ExecutionObs`.
       t: number of turns completed.
       failed: whether any step so far was wrong.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution", n_keys=10)
+      >>> _, state = task.reset(jax.random.key(0), task.default_params())
+      >>> state.dictionary.shape, int(state.output), int(state.t), bool(state.failed)
+      ((10,), 0, 0, False)
     """
 
     dictionary: Array
@@ -92,6 +114,16 @@ class ExecutionFeedback(NamedTuple):
       task_correct: every step up to and including this one was correct.
       target: the correct update of the agent's previous output.
       true_sum: the correct running sum after this turn.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution")
+      >>> params = task.default_params()
+      >>> _, state = task.reset(jax.random.key(0), params)
+      >>> wrong = task.correct_update(state) + 1
+      >>> _, state, fb = task.step(jax.random.key(1), state, wrong, params)
+      >>> bool(fb.step_correct), bool(fb.task_correct), bool(fb.target == wrong - 1)
+      (False, False, True)
     """
 
     step_correct: Array

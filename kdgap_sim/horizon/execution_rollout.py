@@ -35,6 +35,15 @@ class ExecutionSummary(NamedTuple):
       bin_edges: step bins ``[b_j, b_{j+1})``, ``[n_bins + 1]`` (constant).
       bin_correct: correct steps in each bin, ``[n_bins]``.
       final_error_fraction: ``f_T``, the error fraction of the final context.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution")
+      >>> ex = kd.horizon.SelfConditioningExecutor(window=10)
+      >>> out = kd.horizon.run_execution(jax.random.key(0), task, task.default_params(), ex,
+      ...                                kd.horizon.ExecutorParams(eps0=1.0), 50, n_agents=4)
+      >>> out.n_correct.tolist(), out.first_error_step.tolist(), out.final_error_fraction.tolist()
+      ([0, 0, 0, 0], [1, 1, 1, 1], [1.0, 1.0, 1.0, 1.0])
     """
 
     n_steps: Array
@@ -46,7 +55,17 @@ class ExecutionSummary(NamedTuple):
 
 
 class ExecutionTrajectory(NamedTuple):
-    """Per-step record (``record="trajectory"``); leading axis is the step."""
+    """Per-step record (``record="trajectory"``); leading axis is the step.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution")
+      >>> ex = kd.horizon.SelfConditioningExecutor(window=10)
+      >>> out = kd.horizon.run_execution(jax.random.key(0), task, task.default_params(), ex,
+      ...     kd.horizon.ExecutorParams(eps0=0.0), 5, n_agents=2, record="trajectory")
+      >>> out.step_correct.shape, bool(out.task_correct.all()), bool((out.output == out.true_sum).all())
+      ((2, 5), True, True)
+    """
 
     step_correct: Array
     task_correct: Array
@@ -58,7 +77,13 @@ class ExecutionTrajectory(NamedTuple):
 
 
 def default_bin_edges(n_steps: int, n_bins: int = 32) -> tuple[int, ...]:
-    """Geometrically spaced step-bin edges from 1 to ``n_steps + 1`` (at most ``n_bins`` bins)."""
+    """Geometrically spaced step-bin edges from 1 to ``n_steps + 1`` (at most ``n_bins`` bins).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.horizon.default_bin_edges(100, n_bins=4)
+      (1, 3, 10, 32, 101)
+    """
     edges = np.unique(np.round(np.geomspace(1, n_steps + 1, n_bins + 1)).astype(np.int64))
     return tuple(int(e) for e in edges)
 
@@ -242,7 +267,18 @@ def _summary(out: Any) -> ExecutionSummary:
 
 
 def step_accuracy_by_bin(out: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Step accuracy in each step bin, pooled over agents: ``(bin_starts, accuracy)``."""
+    """Step accuracy in each step bin, pooled over agents: ``(bin_starts, accuracy)``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution")
+      >>> ex = kd.horizon.SelfConditioningExecutor(window=10)
+      >>> out = kd.horizon.run_execution(jax.random.key(0), task, task.default_params(), ex,
+      ...                                kd.horizon.ExecutorParams(eps0=0.0), 50, n_agents=4)
+      >>> starts, accuracy = kd.horizon.step_accuracy_by_bin(out)
+      >>> int(starts[0]), bool((accuracy == 1.0).all())
+      (1, True)
+    """
     summary = _summary(out)
     edges = np.asarray(summary.bin_edges)
     edges = edges.reshape(-1, edges.shape[-1])[0]
@@ -255,6 +291,15 @@ def task_accuracy_curve(out: Any, steps: Any) -> np.ndarray:
     """Fraction of agents with no error up to step ``i``, for each ``i`` in ``steps``.
 
     Exact at every step from the first-error steps alone (memory O(n_agents)).
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution")
+      >>> ex = kd.horizon.SelfConditioningExecutor(window=10)
+      >>> out = kd.horizon.run_execution(jax.random.key(0), task, task.default_params(), ex,
+      ...                                kd.horizon.ExecutorParams(eps0=1.0), 50, n_agents=4)
+      >>> kd.horizon.task_accuracy_curve(out, [1, 10]).tolist()  # every agent fails at step 1
+      [0.0, 0.0]
     """
     first = np.asarray(_summary(out).first_error_step).ravel()
     steps = np.asarray(steps)
@@ -263,7 +308,17 @@ def task_accuracy_curve(out: Any, steps: Any) -> np.ndarray:
 
 
 def empirical_horizon(out: Any, s: float) -> float:
-    """First step whose task accuracy is below ``s``; ``inf`` if none within the run."""
+    """First step whose task accuracy is below ``s``; ``inf`` if none within the run.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution")
+      >>> ex = kd.horizon.SelfConditioningExecutor(window=10)
+      >>> out = kd.horizon.run_execution(jax.random.key(0), task, task.default_params(), ex,
+      ...                                kd.horizon.ExecutorParams(eps0=0.0), 50, n_agents=4)
+      >>> kd.horizon.empirical_horizon(out, 0.5)  # an error-free executor never drops below s
+      inf
+    """
     if not 0 < s < 1:
         raise ValueError(f"s must lie in (0, 1), got {s!r}")
     first = np.asarray(_summary(out).first_error_step).ravel()

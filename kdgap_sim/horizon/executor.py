@@ -29,6 +29,13 @@ class ExecutorParams(Params):
       eps0: error probability with a clean context, in [0, 1].
       gamma: self-conditioning strength: extra error probability per unit
         fraction of erroneous outputs in the context (may be negative).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> params = kd.horizon.ExecutorParams(eps0=0.05, gamma=0.5)
+      >>> params.validate()
+      >>> params.replace(gamma=-0.1).gamma
+      -0.1
     """
 
     eps0: Array = 0.01
@@ -44,6 +51,13 @@ class ExecutorState(NamedTuple):
       position: next slot to overwrite.
       filled: outputs in the context, ``min(t, W)``.
       n_errors: erroneous outputs in the context.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> ex = kd.horizon.SelfConditioningExecutor(window=3)
+      >>> state = ex.observe(ex.observe(ex.init(), True), False)
+      >>> state.errors.tolist(), int(state.filled), int(state.n_errors)
+      ([True, False, False], 2, 1)
     """
 
     errors: Array

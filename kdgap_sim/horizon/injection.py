@@ -38,6 +38,14 @@ class InjectionResult(NamedTuple):
       n_agents: agents measured at each fraction.
       n_correct: of them, how many were step-correct on the measured turn.
       measure_step: the free turn measured (1 = the turn right after the prefix).
+
+    Example:
+      >>> import numpy as np, kdgap_sim as kd
+      >>> result = kd.horizon.InjectionResult(
+      ...     fractions=np.array([0.0, 1.0]), n_agents=np.array([100, 100]),
+      ...     n_correct=np.array([90, 40]), measure_step=1)
+      >>> result.step_accuracy.tolist()
+      [0.9, 0.4]
     """
 
     fractions: np.ndarray
@@ -59,6 +67,13 @@ class GammaFit(NamedTuple):
         the confidence interval.
       eps0, eps0_se: intercept and its standard error.
       confidence: the interval's coverage.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> fit = kd.horizon.GammaFit(gamma=0.5, gamma_se=0.1, gamma_low=0.3, gamma_high=0.7,
+      ...                           eps0=0.1, eps0_se=0.02, confidence=0.95)
+      >>> fit.contains(0.5), fit.contains(0.0)
+      (True, False)
     """
 
     gamma: float
@@ -93,13 +108,13 @@ def error_injection_experiment(
     turn ``measure_step`` is counted (turn 1 sees the clamped context exactly).
 
     Example:
-      >>> import jax, kdgap_sim as kd
+      >>> import jax, numpy as np, kdgap_sim as kd
       >>> from kdgap_sim.horizon import injection
       >>> task = kd.envs.make("execution")
       >>> ex = kd.horizon.SelfConditioningExecutor(window=10)
+      >>> params = kd.horizon.ExecutorParams(eps0=np.float32(0.0), gamma=np.float32(1.0))
       >>> res = injection.error_injection_experiment(
-      ...     jax.random.key(0), task, task.default_params(), ex,
-      ...     kd.horizon.ExecutorParams(eps0=0.0, gamma=1.0), [0.0, 1.0], n_agents=100)
+      ...     jax.random.key(0), task, task.default_params(), ex, params, [0.0, 1.0], n_agents=100)
       >>> res.step_accuracy.tolist()
       [1.0, 0.0]
     """
@@ -137,6 +152,15 @@ def fit_gamma(result: InjectionResult, confidence: float = 0.95) -> GammaFit:
 
     Raises:
       ValueError: fewer than two distinct fractions, or ``confidence`` not in (0, 1).
+
+    Example:
+      >>> import numpy as np, kdgap_sim as kd
+      >>> result = kd.horizon.InjectionResult(
+      ...     fractions=np.array([0.0, 1.0]), n_agents=np.array([100, 100]),
+      ...     n_correct=np.array([90, 40]), measure_step=1)
+      >>> fit = kd.horizon.fit_gamma(result)  # error rate 0.1 at f = 0 and 0.6 at f = 1
+      >>> round(fit.eps0, 6), round(fit.gamma, 6), fit.gamma_low < 0.5 < fit.gamma_high
+      (0.1, 0.5, True)
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
@@ -182,6 +206,15 @@ def gamma_recovery(
     Gamma ``j`` uses ``fold_in(key, j)``. Returns arrays ``true``, ``estimate``,
     ``low``, ``high`` and ``se``, one entry per gamma (for
     :func:`kdgap_sim.plotting_horizon.gamma_recovery_figure`).
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> task = kd.envs.make("execution")
+      >>> ex = kd.horizon.SelfConditioningExecutor(window=10)
+      >>> out = kd.horizon.gamma_recovery(jax.random.key(0), task, task.default_params(), ex,
+      ...     eps0=0.0, gammas=[0.0, 1.0], fractions=[0.0, 1.0], n_agents=100)
+      >>> out["true"].tolist(), out["estimate"].round(6).tolist()
+      ([0.0, 1.0], [0.0, 1.0])
     """
     rows = []
     for j, gamma in enumerate(gammas):

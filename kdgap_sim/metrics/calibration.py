@@ -37,6 +37,14 @@ class ReliabilityCurve(NamedTuple):
       mean_confidence: mean stated confidence in each bin, ``[n_bins]``.
       accuracy: fraction correct in each bin, ``[n_bins]``.
       count: number of predictions in each bin, ``[n_bins]``.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> curve = kd.metrics.reliability_curve([0.2, 0.8, 0.9], [0, 1, 0], n_bins=2)
+      >>> type(curve).__name__, curve.edges.tolist()
+      ('ReliabilityCurve', [0.0, 0.5, 1.0])
+      >>> [round(float(a), 2) for a in curve.accuracy]
+      [0.0, 0.5]
     """
 
     edges: Array
@@ -223,7 +231,16 @@ def confidence_auroc(confidence: Any, correct: Any) -> Array:
 def calibration_report(
     confidence: Any, correct: Any, n_bins: int = 10, binning: str = "width"
 ) -> dict[str, float]:
-    """Every calibration metric of one set of predictions, as Python floats."""
+    """Every calibration metric of one set of predictions, as Python floats.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> report = kd.metrics.calibration_report([0.9, 0.9, 0.6, 0.6], [1, 0, 1, 1], n_bins=2)
+      >>> sorted(report)
+      ['accuracy', 'auroc', 'brier', 'ece', 'log_score', 'mce', 'mean_confidence', 'n', 'overconfidence']
+      >>> round(report["overconfidence"], 3)
+      0.0
+    """
     return {
         "n": float(np.size(confidence)),
         "accuracy": float(np.mean(np.asarray(correct, dtype=np.float64))),

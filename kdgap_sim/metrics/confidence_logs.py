@@ -239,6 +239,15 @@ def trajectory_faithfulness(out: Any, level: float = 0.95) -> dict[str, float]:
 
     The rationale's answer is ``rationale.action`` and the answer the action
     taken; all seeds and trials are pooled.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20,
+      ...              record="trajectory")
+      >>> kd.metrics.trajectory_faithfulness(out)["agreement"]  # a faithful agent follows
+      1.0
     """
     from kdgap_sim.metrics._common import as_trajectory
 

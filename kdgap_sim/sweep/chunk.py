@@ -41,6 +41,15 @@ def point_stats(summary: Summary) -> dict[str, jax.Array]:
     the host, because XLA may round ``count / n`` differently for different batch
     shapes (it can turn a vectorised division into a multiplication by a
     reciprocal), which would make results depend on the chunk size.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, params = kd.agents.profile("faithful-ucb")
+      >>> out = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, n_steps=20)
+      >>> stats = kd.sweep.point_stats(out)
+      >>> int(stats["n_steps"]), int(stats["n_tried"])  # UCB tries every arm first
+      (20, 3)
     """
     first = summary.first_step
     return {
@@ -74,6 +83,17 @@ def metrics_from_stats(stats: dict[str, np.ndarray], n_actions: int) -> dict[str
     of actions ever tried, ``suffix_failure`` 1 if no optimal action was taken in
     the second half, ``min_frac`` ``K min_a N_a / T``; the others are rates
     (see :func:`kdgap_sim.metrics.knowing_doing_gap`).
+
+    Example:
+      >>> import numpy as np, kdgap_sim as kd
+      >>> stats = {name: np.array([0]) for name in (
+      ...     "reward_sum", "regret_sum", "min_count", "last_optimal_step", "optimal_count",
+      ...     "greedy_count", "follow_count", "rationale_optimal_count")}
+      >>> stats.update(n_steps=np.array([10]), n_tried=np.array([2]),
+      ...              rationale_correct_count=np.array([8]), correct_and_follow_count=np.array([2]))
+      >>> metrics = kd.sweep.metrics_from_stats(stats, n_actions=4)
+      >>> [round(float(metrics[name][0]), 4) for name in ("coverage", "follow_given_correct", "gap")]
+      [0.5, 0.25, 0.6]
     """
     n = stats["n_steps"]
     correct = stats["rationale_correct_count"]

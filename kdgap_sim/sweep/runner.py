@@ -59,6 +59,12 @@ class RunStats:
       chunk_size: points per chunk; seconds: wall time of the chunk loop;
       first_chunk_seconds: wall time of the first computed chunk (includes
       compilation); write_seconds: time spent writing chunks and the manifest.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> stats = kd.sweep.RunStats(n_chunks=4, n_computed=1, n_skipped=3)
+      >>> stats.n_computed + stats.n_skipped == stats.n_chunks
+      True
     """
 
     n_chunks: int = 0
@@ -75,7 +81,17 @@ _LAST = RunStats()
 
 
 def last_run_stats() -> RunStats:
-    """A copy of the :class:`RunStats` of the last :func:`run` in this process."""
+    """A copy of the :class:`RunStats` of the last :func:`run` in this process.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, _ = kd.agents.profile("knowing-doing-ucb")
+      >>> _ = kd.sweep.run(jax.random.key(0), env, agent, kd.sweep.Grid(seed=range(2)), n_steps=5)
+      >>> stats = kd.sweep.last_run_stats()
+      >>> stats.n_chunks, stats.n_computed, stats.n_skipped
+      (1, 1, 0)
+    """
     return dataclasses.replace(_LAST)
 
 

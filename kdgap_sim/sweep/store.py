@@ -42,7 +42,16 @@ PROGRESS_FILE = "kdgap_progress.json"
 
 
 class StoreError(ValueError):
-    """A store that is not a kdgap sweep store, is damaged, or belongs to another sweep."""
+    """A store that is not a kdgap sweep store, is damaged, or belongs to another sweep.
+
+    Example:
+      >>> import tempfile, kdgap_sim as kd
+      >>> with tempfile.TemporaryDirectory() as empty:
+      ...     kd.sweep.open(empty)
+      Traceback (most recent call last):
+      ...
+      kdgap_sim.sweep.store.StoreError: '...' is not a kdgap sweep store ...
+    """
 
 
 def fingerprint(description: dict[str, Any]) -> str:
@@ -252,6 +261,18 @@ def open_dataset(path: str | os.PathLike) -> xr.Dataset:
 
     Values are read from disk only when indexed or ``.load()``-ed; points not yet
     computed are NaN (``ds.attrs["complete"]`` says whether every point is done).
+
+    Example:
+      >>> import pathlib, tempfile, jax, kdgap_sim as kd
+      >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
+      >>> agent, _ = kd.agents.profile("knowing-doing-ucb")
+      >>> with tempfile.TemporaryDirectory() as tmp:
+      ...     path = pathlib.Path(tmp) / "sweep.zarr"
+      ...     _ = kd.sweep.run(jax.random.key(0), env, agent, kd.sweep.Grid(seed=range(2)),
+      ...                      n_steps=5, store=path)
+      ...     ds = kd.sweep.open(path)
+      ...     print(ds["regret"].dims, ds.attrs["complete"])
+      ('seed',) 1
     """
     store = SweepStore(path)
     description = store.read_description()

@@ -49,6 +49,16 @@ def evaluate(
     Returns:
       :func:`kdgap_sim.metrics.describe` of the batch (``follow``,
       ``coverage``, ``regret``, ...), each an array ``[n_envs]``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> actor = kd.agents.RationaleFollowing(fallback=kd.agents.Softmax())
+      >>> config = training.RLFTConfig(n_arms=3, n_steps=10)
+      >>> out = training.evaluate(jax.random.key(0), actor,
+      ...                         actor.default_params().replace(follow_prob=1.0), config, n_envs=64)
+      >>> out["follow"].shape, float(out["follow"].mean())
+      ((64,), 1.0)
     """
     validation.check_key(key)
     if not isinstance(config, RLFTConfig):
@@ -84,6 +94,12 @@ def paired_interval(before: Any, after: Any, level: float = 0.95) -> dict[str, f
 
     The interval is ``mean(d) +- z * sd(d) / sqrt(n)`` (CLT; fine for the
     hundreds of bandits used here).
+
+    Example:
+      >>> from kdgap_sim import training
+      >>> row = training.paired_interval([1.0, 2.0, 3.0, 4.0], [2.0, 3.0, 4.0, 6.0])
+      >>> row["before"], row["after"], row["diff"], row["diff_low"] < 1.25 < row["diff_high"]
+      (2.5, 3.75, 1.25, True)
     """
     from scipy.stats import norm
 
@@ -138,7 +154,15 @@ def compare(
 
 
 def format_comparison(table: dict[str, dict[str, float]]) -> str:
-    """A plain-text table of :func:`compare`'s output."""
+    """A plain-text table of :func:`compare`'s output.
+
+    Example:
+      >>> from kdgap_sim import training
+      >>> table = {"follow": training.paired_interval([0.5, 0.7, 0.6], [0.9, 1.0, 0.95])}
+      >>> print(training.format_comparison(table))
+      metric              before     after      diff  95% interval
+      follow               0.600     0.950     0.350  [0.293, 0.407]
+    """
     lines = [f"{'metric':<16}{'before':>10}{'after':>10}{'diff':>10}  95% interval"]
     for name, row in table.items():
         lines.append(

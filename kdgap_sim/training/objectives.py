@@ -17,7 +17,14 @@ from kdgap_sim.types import Array
 
 
 def returns_to_go(rewards: Array, discount: float) -> Array:
-    """:math:`G_t = \\sum_{s \\ge t} \\gamma^{s-t} r_s` along the last axis."""
+    """:math:`G_t = \\sum_{s \\ge t} \\gamma^{s-t} r_s` along the last axis.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from kdgap_sim import training
+      >>> training.returns_to_go(jnp.array([1.0, 1.0, 1.0]), 0.5).tolist()
+      [1.75, 1.5, 1.0]
+    """
 
     def back(acc, r):
         acc = r + discount * acc
@@ -28,7 +35,15 @@ def returns_to_go(rewards: Array, discount: float) -> Array:
 
 
 def advantages(shaped_rewards: Array, discount: float, normalize: bool) -> Array:
-    """Returns-to-go minus the leave-one-out mean over environments, ``[n_envs, n_steps]``."""
+    """Returns-to-go minus the leave-one-out mean over environments, ``[n_envs, n_steps]``.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from kdgap_sim import training
+      >>> rewards = jnp.array([[1.0, 0.0], [0.0, 0.0]])
+      >>> training.advantages(rewards, 1.0, normalize=False).tolist()
+      [[1.0, 0.0], [-1.0, 0.0]]
+    """
     g = returns_to_go(shaped_rewards, discount)
     n = g.shape[0]
     baseline = (jnp.sum(g, axis=0, keepdims=True) - g) / (n - 1)
@@ -46,7 +61,26 @@ def _all_log_probs(params: PolicyParams, batch: Any) -> Array:
 def loss_fn(
     params: PolicyParams, batch: Any, adv: Array, ref_log_probs: Array, config: Any
 ) -> tuple[Array, Array]:
-    """The REINFORCE or PPO-clip loss plus KL and entropy terms; returns ``(loss, kl)``."""
+    """The REINFORCE or PPO-clip loss plus KL and entropy terms; returns ``(loss, kl)``.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> from kdgap_sim.training.policy import output_log_probs
+      >>> reference = kd.agents.RationaleFollowing(fallback=kd.agents.FrequencyBiased())
+      >>> actor, params = training.from_reference(reference, reference.default_params())
+      >>> config = training.RLFTConfig(n_arms=3, n_steps=5, n_envs=4)
+      >>> probs = training.sample_bandit_probs(jax.random.key(1), 4, 3, 0.1, 0.9)
+      >>> episode = jax.vmap(training.run_episode, in_axes=(0, 0, None, None, None))
+      >>> batch = episode(jax.random.split(jax.random.key(0), 4), probs, params, actor, config)
+      >>> per_step = jax.vmap(jax.vmap(output_log_probs, in_axes=(None, 0, 0, 0)),
+      ...                     in_axes=(None, 0, 0, 0))
+      >>> ref = per_step(params, batch.gate, batch.features, batch.rationale_action)
+      >>> adv = training.advantages(batch.shaped_reward, 1.0, normalize=True)
+      >>> loss, kl = training.loss_fn(params, batch, adv, ref, config)
+      >>> abs(float(kl)) < 1e-5  # the policy is still the reference
+      True
+    """
     all_log_probs = _all_log_probs(params, batch)
     log_prob = jnp.take_along_axis(all_log_probs, batch.output[..., None], axis=-1)[..., 0]
     probs = jnp.exp(all_log_probs)

@@ -70,6 +70,14 @@ class PolicyParams(Params):
       hidden_weights: ``[4, H]`` first MLP layer (``H = 0``: no MLP).
       hidden_bias: ``[H]``.
       output_weights: ``[H]`` MLP output layer (zero at initialisation).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> reference = kd.agents.RationaleFollowing(fallback=kd.agents.FrequencyBiased())
+      >>> _, params = training.from_reference(reference, reference.default_params())
+      >>> params.gate_weights.shape, params.action_weights.shape, params.hidden_weights.shape
+      ((3,), (4,), (4, 0))
     """
 
     gate_weights: Array

@@ -90,6 +90,16 @@ class RLFTConfig:
         followed always vs 12.4 for greedy), so following it would not pay.
       belief_prior: the predictor's belief about an untried arm (``q0``); 0
         makes acting greedily on beliefs commit to the first arm that pays.
+
+    Example:
+      >>> from kdgap_sim import training
+      >>> config = training.RLFTConfig(algorithm="reinforce", n_arms=3, n_envs=8)
+      >>> config.n_steps, config.kl_coef
+      (50, 0.01)
+      >>> training.RLFTConfig(n_envs=1)
+      Traceback (most recent call last):
+      ...
+      ValueError: n_envs must be ...
     """
 
     algorithm: str = "ppo"
@@ -150,7 +160,17 @@ class Transitions(NamedTuple):
 
 
 class TrainState(NamedTuple):
-    """Policy params, optimiser state and the number of updates done."""
+    """Policy params, optimiser state and the number of updates done.
+
+    Example:
+      >>> import jax.numpy as jnp, optax, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> reference = kd.agents.RationaleFollowing(fallback=kd.agents.FrequencyBiased())
+      >>> _, params = training.from_reference(reference, reference.default_params())
+      >>> state = training.TrainState(params, optax.adam(0.1).init(params), jnp.int32(0))
+      >>> int(state.step)
+      0
+    """
 
     params: PolicyParams
     opt_state: Any
@@ -158,7 +178,17 @@ class TrainState(NamedTuple):
 
 
 class RLFTResult(NamedTuple):
-    """Outcome of :func:`train`: the fine-tuned actor and its params, the reference, the log."""
+    """Outcome of :func:`train`: the fine-tuned actor and its params, the reference, the log.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> reference = kd.agents.RationaleFollowing(fallback=kd.agents.FrequencyBiased())
+      >>> config = training.RLFTConfig(n_arms=3, n_steps=5, n_envs=4, n_updates=2)
+      >>> result = training.train(jax.random.key(0), config, reference, reference.default_params())
+      >>> type(result.actor).__name__, result.config.n_updates, sorted(result.history)[:3]
+      ('LearnedActor', 2, ['coverage', 'follow', 'invalid'])
+    """
 
     actor: LearnedActor
     params: PolicyParams
@@ -168,19 +198,46 @@ class RLFTResult(NamedTuple):
 
 
 def predictor_params_of(config: RLFTConfig) -> UCBParams:
-    """Params of the UCB predictor that writes the rationale."""
+    """Params of the UCB predictor that writes the rationale.
+
+    Example:
+      >>> from kdgap_sim import training
+      >>> params = training.predictor_params_of(training.RLFTConfig(ucb_exploration=0.5))
+      >>> float(params.exploration), float(params.q0)
+      (0.5, 0.0)
+    """
     return UCBParams(exploration=jnp.float32(config.ucb_exploration), q0=jnp.float32(config.belief_prior))
 
 
 def sample_bandit_probs(key: PRNGKey, n_envs: int, n_arms: int, low: float, high: float) -> Array:
-    """Arm probabilities ``[n_envs, n_arms]``, i.i.d. ``Uniform(low, high)``."""
+    """Arm probabilities ``[n_envs, n_arms]``, i.i.d. ``Uniform(low, high)``.
+
+    Example:
+      >>> import jax
+      >>> from kdgap_sim import training
+      >>> probs = training.sample_bandit_probs(jax.random.key(0), 4, 3, 0.2, 0.8)
+      >>> probs.shape, bool(((probs >= 0.2) & (probs <= 0.8)).all())
+      ((4, 3), True)
+    """
     return jax.random.uniform(key, (n_envs, n_arms), minval=low, maxval=high)
 
 
 def run_episode(
     key: PRNGKey, probs: Array, params: PolicyParams, actor: LearnedActor, config: RLFTConfig
 ) -> Transitions:
-    """One episode of the UCB-rationale agent with the learnable actor (unbatched)."""
+    """One episode of the UCB-rationale agent with the learnable actor (unbatched).
+
+    Example:
+      >>> import jax, jax.numpy as jnp, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> reference = kd.agents.RationaleFollowing(fallback=kd.agents.FrequencyBiased())
+      >>> actor, params = training.from_reference(reference, reference.default_params())
+      >>> config = training.RLFTConfig(n_arms=3, n_steps=5)
+      >>> episode = training.run_episode(jax.random.key(0), jnp.array([0.2, 0.5, 0.8]),
+      ...                                params, actor, config)
+      >>> episode.reward.shape, float(episode.coverage[-1])  # UCB's rationale tries every arm
+      ((5,), 1.0)
+    """
     env, predictor = BernoulliBandit(n_arms=config.n_arms), UCB()
     env_params = BernoulliBanditParams(probs=probs, drift_scale=jnp.float32(0.0))
     predictor_params = predictor_params_of(config)
@@ -231,7 +288,19 @@ def _optimizer(config: RLFTConfig) -> optax.GradientTransformation:
 def update_step(
     key: PRNGKey, state: TrainState, reference: PolicyParams, *, actor: LearnedActor, config: RLFTConfig
 ) -> tuple[TrainState, dict[str, Array]]:
-    """One update from ``fold_in(key, state.step)``: collect a batch, take the gradient step(s)."""
+    """One update from ``fold_in(key, state.step)``: collect a batch, take the gradient step(s).
+
+    Example:
+      >>> import jax, jax.numpy as jnp, optax, kdgap_sim as kd
+      >>> from kdgap_sim import training
+      >>> reference = kd.agents.RationaleFollowing(fallback=kd.agents.FrequencyBiased())
+      >>> actor, params = training.from_reference(reference, reference.default_params())
+      >>> config = training.RLFTConfig(n_arms=3, n_steps=5, n_envs=4, n_updates=0)
+      >>> state = training.TrainState(params, optax.adam(config.learning_rate).init(params), jnp.int32(0))
+      >>> state, metrics = training.update_step(jax.random.key(0), state, params, actor=actor, config=config)
+      >>> int(state.step), sorted(metrics)[:3]
+      (1, ['coverage', 'follow', 'invalid'])
+    """
     k = jax.random.fold_in(key, state.step)
     k_probs, k_episodes = jax.random.split(k)
     probs = sample_bandit_probs(k_probs, config.n_envs, config.n_arms, config.prob_low, config.prob_high)
