@@ -6,6 +6,7 @@ knowing and doing is a measured quantity.
 """
 
 from kdgap_sim import agents, envs, metrics, validation
+from kdgap_sim import fitting
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
 from kdgap_sim.types import Feedback, Rationale, Summary, Trajectory
@@ -20,6 +21,7 @@ __all__ = [
     "Trajectory",
     "agents",
     "envs",
+    "fitting",
     "metrics",
     "params_class",
     "rollout",

@@ -13,7 +13,7 @@ import pathlib
 import sys
 from collections.abc import Sequence
 
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("kdgap_sim.fitting.cli",)
 
 
 def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output, figure, title):
