@@ -238,21 +238,21 @@ def fit(
     else:
         gaussian = make_guide(log.n_subjects, len(model.params), hierarchical, guide,
                               model.prior.sigma_scale)
-        params, losses = jax.jit(functools.partial(
-            svi_fit, numpyro_fn=numpyro_fn, guide=gaussian, steps=svi_steps,
-            learning_rate=float(learning_rate)))(k_fit, arrays)
-        if not np.isfinite(np.asarray(losses[-1])):
-            raise ValueError("SVI diverged (non-finite ELBO); lower learning_rate")
         sites = ["log_lik", *(f"mu_{n}" for n in model.param_names if hierarchical), *model.param_names]
 
         @jax.jit
-        def draw(k, params, arrays):
-            latents = {name: v for name, v in gaussian.sample(k, params, num_samples)._asdict().items()
+        def fit_and_draw(k_fit, k_draws, arrays):
+            params, losses = svi_fit(k_fit, arrays, numpyro_fn, gaussian, steps=svi_steps,
+                                     learning_rate=float(learning_rate))
+            latents = {name: v for name, v in gaussian.sample(k_draws, params, num_samples)._asdict().items()
                        if v is not None}
-            derived = Predictive(numpyro_fn, posterior_samples=latents, return_sites=sites)(k, arrays)
-            return {**latents, **derived}
+            derived = Predictive(numpyro_fn, posterior_samples=latents, return_sites=sites)(k_draws, arrays)
+            return losses, {**latents, **derived}
 
-        samples = {k: np.asarray(v)[None] for k, v in draw(k_draws, params, arrays).items()}
+        losses, draws = fit_and_draw(k_fit, k_draws, arrays)
+        if not np.isfinite(np.asarray(losses[-1])):
+            raise ValueError("SVI diverged (non-finite ELBO); lower learning_rate")
+        samples = {k: np.asarray(v)[None] for k, v in draws.items()}
         stats = None
     elapsed = time.perf_counter() - start
     idata = _to_idata(samples, log, model, hierarchical, stats)

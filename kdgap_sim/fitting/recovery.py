@@ -58,6 +58,31 @@ def sample_population(key: PRNGKey, model: ChoiceModel, n_subjects: int) -> Popu
     return Population(mu_pr, sigma, model.transform(mu_pr + sigma * z))
 
 
+def population_at(key: PRNGKey, model: ChoiceModel, group: dict[str, float], sigma: float,
+                  n_subjects: int) -> Population:
+    """A population whose group-level (median) values are ``group`` and raw spread ``sigma``.
+
+    Only for models with the exact probit link (the native models): ``mu_pr =
+    Phi^{-1}((theta - low) / (high - low))``.
+    """
+    if model.prior.link != "probit":
+        raise ValueError(f"population_at needs a probit-link model, {model.name!r} uses {model.prior.link}")
+    missing = sorted(set(model.param_names) - set(group))
+    if missing:
+        raise ValueError(f"group values missing for {missing}")
+    mu = []
+    for spec in model.params:
+        u = (float(group[spec.name]) - spec.low) / (spec.high - spec.low)
+        if not 0.0 < u < 1.0:
+            raise ValueError(f"group value of {spec.name} must lie strictly inside "
+                             f"({spec.low}, {spec.high}), got {group[spec.name]}")
+        mu.append(float(jax.scipy.special.ndtri(u)))
+    mu_pr = jnp.asarray(mu, jnp.float32)
+    sigmas = jnp.full_like(mu_pr, sigma)
+    z = jax.random.normal(key, (n_subjects, len(mu)))
+    return Population(mu_pr, sigmas, model.transform(mu_pr + sigmas * z))
+
+
 def default_task(model: ChoiceModel, n_actions: int = 2) -> Any:
     """A task to simulate ``model`` on.
 
@@ -75,7 +100,9 @@ def default_task(model: ChoiceModel, n_actions: int = 2) -> Any:
 
 
 def _n_actions(task: Any) -> int:
-    return task[0].n_actions if isinstance(task, tuple) else int(task.p_gain.shape[-1])
+    if isinstance(task, GainLossTask):
+        return int(task.p_gain.shape[-1])
+    return task[0].n_actions
 
 
 def simulate_arrays(key: PRNGKey, model: ChoiceModel, values: Array, task: Any, n_trials: int) -> LogArrays:
@@ -236,8 +263,12 @@ def parameter_recovery(
     num_warmup: int = 500,
     num_samples: int = 500,
     num_chains: int = 2,
+    populations: Population | None = None,
 ) -> RecoveryResult:
     """Simulates ``n_replicates`` populations from the prior, fits each hierarchically, scores recovery.
+
+    ``populations`` (leaves with a leading replicate axis, e.g. from
+    ``vmap(population_at)``) replaces the draws from the prior.
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -256,8 +287,14 @@ def parameter_recovery(
     model = make_model(model)
     task = default_task(model) if task is None else task
     k_pop, k_sim, k_fit = jax.random.split(key, 3)
-    pops = jax.vmap(lambda k: sample_population(k, model, n_subjects))(
-        jax.random.split(k_pop, n_replicates))
+    if populations is None:
+        pops = jax.vmap(lambda k: sample_population(k, model, n_subjects))(
+            jax.random.split(k_pop, n_replicates))
+    else:
+        pops = populations
+        if pops.values.shape[:2] != (n_replicates, n_subjects):
+            raise ValueError(f"populations.values must have shape [{n_replicates}, {n_subjects}, P], "
+                             f"got {pops.values.shape}")
     arrays = jax.jit(jax.vmap(lambda k, v: simulate_arrays(k, model, v, task, n_trials)))(
         jax.random.split(k_sim, n_replicates), pops.values)
     fit_keys = jax.random.split(k_fit, n_replicates)
