@@ -55,7 +55,8 @@ def summary_table(idata, model, hierarchical: bool):
     names = [f"mu_{n}" for n in model.param_names] if hierarchical else list(model.param_names)
     if hierarchical:
         names.append("sigma")
-    return az.summary(idata, var_names=names, hdi_prob=0.9, round_to=4)
+    kind = "stats" if idata.posterior.sizes["chain"] < 2 else "all"
+    return az.summary(idata, var_names=names, hdi_prob=0.9, round_to=4, kind=kind)
 
 
 def figure(idata, log, model, ppc: dict):
@@ -97,7 +98,7 @@ def figure(idata, log, model, ppc: dict):
         ax.plot(mean[order], y, "o", ms=2.5, color=OKABE_ITO[0])
         if f"mu_{spec.name}" in post:
             ax.axvline(float(post[f"mu_{spec.name}"].mean()), color=OKABE_ITO[3], lw=1,
-                       label="group (posterior mean)")
+                       label="group median (posterior mean)")
             ax.legend(frameon=False, fontsize="small")
         ax.set_xlabel(f"{spec.name} (90% interval)")
         ax.set_yticks([])
@@ -127,8 +128,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"model {model.name} ({'hierarchical' if args.hierarchical else 'individual'}), "
           f"{args.method}, {attrs['fit_seconds']:.1f} s")
     print(summary_table(idata, model, args.hierarchical).to_string())
-    print(f"max R-hat {attrs['max_rhat']:.4f}, min bulk ESS {attrs['min_ess_bulk']:.0f}, "
-          f"divergences {attrs['n_divergent']:.0f}")
+    if args.method == "nuts":
+        print(f"max R-hat {attrs['max_rhat']:.4f}, min bulk ESS {attrs['min_ess_bulk']:.0f}, "
+              f"divergences {attrs['n_divergent']:.0f}")
+    else:
+        print("SVI: independent draws from the Gaussian guide; R-hat and divergences do not apply "
+              f"(final ELBO loss {attrs['svi_final_loss']:.2f})")
     ppc = posterior_predictive(jax.random.fold_in(key, 1), idata, log, model, args.ppc_draws)
     out = pathlib.Path(args.out) if args.out else pathlib.Path(args.log).resolve().parent
     out.mkdir(parents=True, exist_ok=True)

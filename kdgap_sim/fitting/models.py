@@ -152,6 +152,7 @@ class AgentModel(ChoiceModel):
       forced_param: name of the rate fitted on forced trials when the log has
         some (None: such logs are refused).
       per_context: keep beliefs and habits per logged context (False: one set).
+      unroll: ``lax.scan`` unroll factor over trials (a speed knob only).
       description: one line.
     """
 
@@ -165,6 +166,7 @@ class AgentModel(ChoiceModel):
     n_actions: int | None = None
     forced_param: str | None = "alpha_forced"
     per_context: bool = True
+    unroll: int = 1
     description: str = ""
 
     def for_log(self, log: ChoiceLog) -> AgentModel:
@@ -223,7 +225,7 @@ class AgentModel(ChoiceModel):
             states = _put(states, x.context, learned) if n_contexts > 1 else learned
             return states, jnp.log(jnp.maximum(probs, jnp.finfo(jnp.float32).tiny))
 
-        _, log_probs = jax.lax.scan(trial, state, data)
+        _, log_probs = jax.lax.scan(trial, state, data, unroll=self.unroll)
         return log_probs
 
     def simulate(self, key: PRNGKey, values: Array, task: Any, n_trials: int) -> dict[str, Array]:
