@@ -62,7 +62,8 @@ def test_sign_of_learning_rate_asymmetry_is_recovered():
     assert agree.mean() > 0.5 + _binomial_band(agree.size, 0.5)
 
 
-def test_group_interval_coverage_cheap():
+@pytest.mark.slow
+def test_group_interval_coverage_small():
     # Simulation-based calibration, small: truths drawn from the prior, NUTS posterior (one
     # compiled sampler reused), central 90% intervals of the group values. 12 replicates x
     # 2 parameters (24 Bernoulli trials): |coverage - 0.9| within 4 binomial s.e. (0.245).
@@ -76,15 +77,16 @@ def test_group_interval_coverage_cheap():
 
 @pytest.mark.slow
 def test_group_interval_coverage_nominal():
-    # 60 replicates x 3 parameters of hierarchical RW+- with NUTS: coverage of the group-level
-    # 90% intervals within 4 binomial standard errors of 0.9 (180 trials: +-0.089).
-    res = parameter_recovery(jax.random.key(7), "asymmetric-rw", n_replicates=60, n_subjects=10,
-                             n_trials=100, method="nuts", num_warmup=500, num_samples=500,
-                             num_chains=2)
+    # 40 replicates x 3 parameters of hierarchical RW+- with NUTS: coverage of the group-level
+    # 90% intervals within 4 binomial standard errors of 0.9 (120 intervals: +-0.110; per
+    # parameter, 40 intervals: +-0.190).
+    res = parameter_recovery(jax.random.key(7), "asymmetric-rw", n_replicates=40, n_subjects=8,
+                             n_trials=100, method="nuts", num_warmup=300, num_samples=300,
+                             num_chains=1)
     print(res.table())
     assert abs(float(res.covered.mean()) - 0.9) <= _binomial_band(res.covered.size, 0.9)
     for name, c in res.coverage().items():
-        assert abs(c - 0.9) <= _binomial_band(60, 0.9), name
+        assert abs(c - 0.9) <= _binomial_band(40, 0.9), name
 
 
 @pytest.mark.slow
