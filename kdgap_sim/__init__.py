@@ -5,7 +5,7 @@ An agent is a *predictor* (what it believes and recommends) composed with an
 knowing and doing is a measured quantity.
 """
 
-from kdgap_sim import agents, decisions, envs, horizon, metrics, rewards, sweep, validation, verify
+from kdgap_sim import agents, decisions, envs, fitting, horizon, metrics, rewards, sweep, validation, verify
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.profile import knowing_doing_profile
 from kdgap_sim.rollout import rollout, rollout_batch, seed_keys
@@ -22,6 +22,7 @@ __all__ = [
     "agents",
     "decisions",
     "envs",
+    "fitting",
     "horizon",
     "knowing_doing_profile",
     "metrics",

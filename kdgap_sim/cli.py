@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 EXTENSIONS: tuple[str, ...] = (
     "kdgap_sim.sweep.cli",
+    "kdgap_sim.fitting.cli",
     "kdgap_sim.verify.cli",
     "kdgap_sim.gallery.runner",
 )

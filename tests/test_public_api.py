@@ -18,6 +18,7 @@ PUBLIC_MODULES = (
     "kdgap_sim.plotting",
     "kdgap_sim.gallery",
     "kdgap_sim.decisions",
+    "kdgap_sim.fitting",
     "kdgap_sim.decision_training",
     "kdgap_sim.horizon",
     "kdgap_sim.rewards",

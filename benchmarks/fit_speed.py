@@ -1,0 +1,104 @@
+"""Benchmark: hierarchical RW+- (asymmetric-rw) fitted with NUTS on simulated two-armed bandit logs.
+
+For each number of subjects, simulates a population from the model's prior
+(fixed key) on a two-armed Bernoulli bandit (p = 0.2, 0.8), fits it with
+4 chains x (warm-up + draws) and reports wall time (compilation included),
+process CPU time, max R-hat, min bulk ESS, min bulk ESS per second and
+divergences. Writes ``benchmarks/results/fit_speed.json``.
+
+Usage::
+
+    PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 --trials 100
+    PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 100 1000 --trials 200 \
+        --chain-method parallel --devices 4
+
+``--devices N`` sets ``numpyro.set_host_device_count(N)`` (CPU), needed by
+``--chain-method parallel``; it must run before JAX starts, hence a flag here
+and never an import-time setting of the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import resource
+import sys
+import time
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, nargs="+", default=[20])
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--chain-method", choices=("vectorized", "parallel", "sequential"),
+                        default="vectorized")
+    parser.add_argument("--devices", type=int, default=0,
+                        help="numpyro.set_host_device_count (CPU); 0 leaves it alone")
+    parser.add_argument("--model", default="asymmetric-rw")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="benchmarks/results/fit_speed.json")
+    parser.add_argument("--append", action="store_true", help="add rows to an existing JSON file")
+    args = parser.parse_args(argv)
+
+    import numpyro
+
+    if args.devices:
+        numpyro.set_host_device_count(args.devices)
+    import jax
+
+    import kdgap_sim as kd
+
+    model = kd.fitting.make_model(args.model)
+    rows = []
+    for n_subjects in args.subjects:
+        key = jax.random.fold_in(jax.random.key(args.seed), n_subjects)
+        population = kd.fitting.sample_population(jax.random.fold_in(key, 0), model, n_subjects)
+        log = kd.fitting.simulate_log(jax.random.fold_in(key, 1), model, population.values,
+                                      args.trials)
+        cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+        idata = kd.fitting.fit(jax.random.fold_in(key, 2), log, model, hierarchical=True,
+                               method="nuts", num_warmup=args.warmup, num_samples=args.draws,
+                               num_chains=args.chains, chain_method=args.chain_method, warn=False)
+        wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
+        diag = kd.fitting.diagnostics(idata)
+        group = {name: float(idata.posterior[f"mu_{name}"].mean()) for name in model.param_names}
+        truth = {name: float(v) for name, v in
+                 zip(model.param_names, model.transform(population.mu_pr))}
+        row = {
+            "model": model.name, "subjects": n_subjects, "trials": args.trials,
+            "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
+            "chain_method": args.chain_method, "devices": jax.device_count(),
+            "backend": jax.default_backend(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "max_rhat": round(diag["max_rhat"], 4), "min_ess_bulk": round(diag["min_ess_bulk"], 1),
+            "min_ess_bulk_per_s": round(diag["min_ess_bulk"] / wall, 2),
+            "divergences": int(diag["n_divergent"]),
+            "group_posterior_mean": group, "group_truth": truth,
+        }
+        rows.append(row)
+        print(f"{n_subjects:>6} subj x {args.trials} trials  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
+              f"max R-hat {row['max_rhat']:.4f}  min ESS {row['min_ess_bulk']:7.0f}  "
+              f"ESS/s {row['min_ess_bulk_per_s']:7.2f}  div {row['divergences']}", flush=True)
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(out.read_text())["runs"] if args.append and out.exists() else []
+    meta = {"python": sys.version.split()[0], "jax": jax.__version__, "numpyro": numpyro.__version__,
+            "machine": platform.machine(), "cpu_count": os.cpu_count(),
+            "load_average_at_end": os.getloadavg()}
+    out.write_text(json.dumps({"meta": meta, "runs": previous + rows}, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

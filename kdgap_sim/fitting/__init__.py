@@ -1,0 +1,78 @@
+"""Bayesian fitting of agents to choice logs (people, LLMs, simulations) with numpyro.
+
+``ChoiceLog`` loads and validates logs; ``make_model`` builds a model from the
+same predictor/actor functions the simulations use (plus hBayesDM's bandit
+models with hBayesDM's parameterisation); ``fit`` samples the posterior (NUTS
+or SVI) into arviz InferenceData; ``parameter_recovery`` and
+``model_recovery`` check that the fits recover what simulations put in.
+"""
+
+from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.fitting.models import (
+    MODELS,
+    AgentModel,
+    ChoiceModel,
+    ParamSpec,
+    Prior,
+    make_model,
+    phi_approx,
+    register_model,
+)
+from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel, bandit2arm_delta, bandit4arm_4par
+from kdgap_sim.fitting.recovery import (
+    Population,
+    RecoveryResult,
+    default_task,
+    model_recovery,
+    parameter_recovery,
+    population_at,
+    sample_population,
+    simulate_arrays,
+    simulate_log,
+)
+from kdgap_sim.fitting.inference import (
+    FitWarning,
+    add_posterior_predictive,
+    compare,
+    diagnostics,
+    fit,
+    loo,
+    numpyro_model,
+    posterior_predictive,
+    subject_log_lik,
+)
+
+__all__ = [
+    "AgentModel",
+    "ChoiceLog",
+    "ChoiceModel",
+    "FitWarning",
+    "GainLossTask",
+    "LogArrays",
+    "MODELS",
+    "ParamSpec",
+    "Population",
+    "Prior",
+    "RecoveryResult",
+    "RewardPunishmentModel",
+    "add_posterior_predictive",
+    "bandit2arm_delta",
+    "bandit4arm_4par",
+    "compare",
+    "default_task",
+    "model_recovery",
+    "parameter_recovery",
+    "population_at",
+    "sample_population",
+    "simulate_arrays",
+    "simulate_log",
+    "diagnostics",
+    "fit",
+    "loo",
+    "make_model",
+    "numpyro_model",
+    "phi_approx",
+    "posterior_predictive",
+    "register_model",
+    "subject_log_lik",
+]

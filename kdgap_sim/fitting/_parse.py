@@ -1,0 +1,270 @@
+"""Column resolution and row-by-row validation behind :meth:`ChoiceLog.from_dataframe`.
+
+Every check is vectorised; the first offending row is reported as
+``row i`` (1-based data row) and, for files, the line of the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from kdgap_sim.fitting.data import _FALSE, _OUTCOME_COLUMN, _TRUE, ALIASES, _find
+
+
+class _Rows:
+    """Formats the location of a row for error messages."""
+
+    def __init__(self, source: str, header_lines: int):
+        self.source = source
+        self.header_lines = header_lines
+
+    def error(self, index: int, column: str, message: str) -> ValueError:
+        where = f"row {index + 1}"
+        if self.header_lines:
+            where += f" (line {index + 1 + self.header_lines} of {self.source})"
+        else:
+            where += f" of {self.source}"
+        return ValueError(f"{where}, column {column!r}: {message}")
+
+
+def _numeric(df, column: str, rows: _Rows, *, allow_missing: bool = False) -> np.ndarray:
+    import pandas as pd
+
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    missing = raw.isna().to_numpy()
+    bad = np.isnan(values) & ~missing
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise rows.error(i, column, f"{raw.iloc[i]!r} is not a number")
+    if not allow_missing and missing.any():
+        i = int(np.argmax(missing))
+        raise rows.error(i, column, "value is missing (NaN or empty)")
+    if np.isinf(values).any():
+        i = int(np.argmax(np.isinf(values)))
+        raise rows.error(i, column, f"{values[i]} is not finite")
+    return values
+
+
+def _integers(values: np.ndarray, column: str, rows: _Rows) -> np.ndarray:
+    present = ~np.isnan(values)
+    bad = present & (values != np.round(values))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise rows.error(i, column, f"{values[i]} is not an integer")
+    return np.where(present, values, -1).astype(np.int64)
+
+
+def _booleans(df, column: str, rows: _Rows) -> np.ndarray:
+    out = np.zeros(len(df), dtype=bool)
+    for i, value in enumerate(df[column].tolist()):
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            out[i] = True
+        elif text not in _FALSE:
+            raise rows.error(i, column, f"{value!r} is not a boolean (use 0/1 or true/false)")
+    return out
+
+
+def _check_range(values: np.ndarray, low: int, high: int, column: str, base: int, rows: _Rows):
+    bad = (values < low) | (values > high)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise rows.error(
+            i, column,
+            f"action {values[i] + base} is out of range [{low + base}, {high + base}] "
+            f"({base}-based coding, {high + 1} actions)",
+        )
+
+
+def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header_lines: int):
+    """Resolves columns, validates every row and pads by subject; returns ``cls(...)``."""
+    import pandas as pd
+
+    from kdgap_sim import validation
+
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"a choice log must be a pandas DataFrame, got {type(df).__name__}")
+    if len(df) == 0:
+        raise ValueError(f"choice log {source} has no rows")
+    if choice_base not in ("auto", 0, 1):
+        raise ValueError(f"choice_base must be 0, 1 or 'auto', got {choice_base!r}")
+    if n_actions is not None:
+        validation.check_int("n_actions", n_actions, minimum=2)
+    df = df.reset_index(drop=True)
+    rows = _Rows(source, header_lines)
+    columns = [str(c) for c in df.columns]
+    df.columns = columns
+    found = {name: _find(columns, name) for name in ALIASES}
+
+    def missing(name: str, extra: str = "") -> ValueError:
+        return ValueError(
+            f"choice log {source} has no {name!r} column{extra} (accepted names: "
+            f"{', '.join(ALIASES[name])}); columns found: {columns}"
+        )
+
+    for required in ("subject", "choice"):
+        if found[required] is None:
+            raise missing(required)
+    if found["reward"] is None and (found["gain"] is None or found["loss"] is None):
+        raise missing("reward", " and no 'gain' and 'loss' columns")
+    if (found["gain"] is None) != (found["loss"] is None):
+        present = "gain" if found["gain"] else "loss"
+        raise missing("loss" if present == "gain" else "gain", f" to go with {present!r}")
+
+    # -- subject --------------------------------------------------------
+    subject_raw = df[found["subject"]]
+    if subject_raw.isna().any():
+        i = int(np.argmax(subject_raw.isna().to_numpy()))
+        raise rows.error(i, found["subject"], "subject is missing (NaN or empty)")
+    subject = np.array([_label(v) for v in subject_raw.tolist()], dtype=object)
+    labels, first = np.unique(subject, return_index=True)
+    order = labels[np.argsort(first)]
+    index_of = {label: k for k, label in enumerate(order)}
+    subject_index = np.array([index_of[s] for s in subject], dtype=np.int64)
+
+    # -- choices, rationale, outcome columns ----------------------------
+    choice_col = found["choice"]
+    choice = _integers(_numeric(df, choice_col, rows), choice_col, rows)
+    base = (0 if (choice == 0).any() else 1) if choice_base == "auto" else choice_base
+    choice = choice - base
+    outcome_cols = sorted(
+        ((int(m.group(1)) - base, c) for c in columns if (m := _OUTCOME_COLUMN.match(c))),
+    )
+    rationale = None
+    if found["rationale"] is not None:
+        values = _numeric(df, found["rationale"], rows, allow_missing=True)
+        values = np.where(values == -1, np.nan, values)  # -1: no rationale logged
+        rationale = np.where(np.isnan(values), -1, _integers(values, found["rationale"], rows) - base)
+    if n_actions is None:
+        candidates = [int(choice.max()) + 1, 2]
+        if rationale is not None:
+            candidates.append(int(rationale.max()) + 1)
+        if outcome_cols:
+            candidates.append(len(outcome_cols))
+        n_actions = max(candidates)
+    _check_range(choice, 0, n_actions - 1, choice_col, base, rows)
+    if rationale is not None:
+        has = rationale != -1
+        _check_range(np.where(has, rationale, 0), 0, n_actions - 1, found["rationale"], base, rows)
+
+    # -- rewards --------------------------------------------------------
+    gain = loss = None
+    if found["gain"] is not None:
+        gain = _numeric(df, found["gain"], rows)
+        loss = -np.abs(_numeric(df, found["loss"], rows))  # hBayesDM: los = -abs(loss)
+    if found["reward"] is not None:
+        reward = _numeric(df, found["reward"], rows)
+    else:
+        reward = gain + loss
+
+    outcomes = None
+    if outcome_cols:
+        indices = [a for a, _ in outcome_cols]
+        if indices != list(range(n_actions)):
+            raise ValueError(
+                f"choice log {source}: full-feedback columns must be outcome_<a> for every action "
+                f"a = {base}..{n_actions - 1 + base}, got {[c for _, c in outcome_cols]}"
+            )
+        outcomes = np.stack([_numeric(df, c, rows) for _, c in outcome_cols], axis=-1)
+    elif found["unchosen"] is not None:
+        if n_actions != 2:
+            raise ValueError(
+                f"choice log {source}: column {found['unchosen']!r} needs a two-action task "
+                f"(got {n_actions} actions); use outcome_<a> columns instead"
+            )
+        unchosen = _numeric(df, found["unchosen"], rows)
+        outcomes = np.where(np.eye(2, dtype=bool)[choice], reward[:, None], unchosen[:, None])
+    if outcomes is not None:
+        chosen = outcomes[np.arange(len(df)), choice]
+        bad = ~np.isclose(chosen, reward, rtol=1e-6, atol=1e-6)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise rows.error(
+                i, outcome_cols[choice[i]][1] if outcome_cols else found["reward"],
+                f"outcome of the chosen action ({chosen[i]}) differs from the reward ({reward[i]})",
+            )
+
+    # -- optional columns -----------------------------------------------
+    forced = _booleans(df, found["forced"], rows) if found["forced"] else np.zeros(len(df), bool)
+    context_labels: tuple[str, ...] = ()
+    context = np.zeros(len(df), dtype=np.int64)
+    if found["context"] is not None:
+        raw = df[found["context"]]
+        if raw.isna().any():
+            i = int(np.argmax(raw.isna().to_numpy()))
+            raise rows.error(i, found["context"], "context is missing (NaN or empty)")
+        ctx = np.array([_label(v) for v in raw.tolist()], dtype=object)
+        ctx_labels, ctx_first = np.unique(ctx, return_index=True)
+        ctx_order = [str(c) for c in ctx_labels[np.argsort(ctx_first)]]
+        ctx_index = {c: k for k, c in enumerate(ctx_order)}
+        context = np.array([ctx_index[c] for c in ctx], dtype=np.int64)
+        context_labels = tuple(ctx_order)
+    confidence = None
+    if found["confidence"] is not None:
+        confidence = _numeric(df, found["confidence"], rows, allow_missing=True)
+        bad = (confidence < 0) | (confidence > 1)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise rows.error(i, found["confidence"], f"{confidence[i]} is not in [0, 1]")
+
+    # -- trials: strictly increasing within each subject -----------------
+    if found["trial"] is not None:
+        trial = _integers(_numeric(df, found["trial"], rows), found["trial"], rows)
+    else:
+        trial = np.zeros(len(df), dtype=np.int64)
+        for k in range(len(order)):
+            rows_k = np.flatnonzero(subject_index == k)
+            trial[rows_k] = np.arange(1, rows_k.size + 1)
+    stable = np.argsort(subject_index, kind="stable")
+    same = subject_index[stable][1:] == subject_index[stable][:-1]
+    decreasing = same & (np.diff(trial[stable]) <= 0)
+    if decreasing.any():
+        j = int(np.argmax(decreasing))
+        i, previous = int(stable[j + 1]), int(stable[j])
+        raise rows.error(
+            i, found["trial"] or "trial",
+            f"trial {trial[i]} of subject {subject[i]!r} does not follow trial {trial[previous]} "
+            f"(row {previous + 1}); trials must increase within a subject",
+        )
+
+    # -- pad by subject ---------------------------------------------------
+    S = len(order)
+    n_trials = np.bincount(subject_index, minlength=S)
+    T = int(n_trials.max())
+    position = np.empty(len(df), dtype=np.int64)
+    position[stable] = np.concatenate([np.arange(n) for n in n_trials])
+
+    def pad(values, fill, dtype, trailing=()):
+        out = np.full((S, T, *trailing), fill, dtype=dtype)
+        out[subject_index, position] = values
+        return out
+
+    nan_conf = None if confidence is None else pad(confidence, np.nan, np.float32)
+    return cls(
+        subjects=tuple(str(s) for s in order),
+        n_actions=int(n_actions),
+        choice=pad(choice, -1, np.int32),
+        reward=pad(reward, 0.0, np.float32),
+        outcomes=None if outcomes is None else pad(outcomes, 0.0, np.float32, (n_actions,)),
+        gain=None if gain is None else pad(gain, 0.0, np.float32),
+        loss=None if loss is None else pad(loss, 0.0, np.float32),
+        forced=pad(forced, False, bool),
+        context=pad(context, 0, np.int32),
+        context_labels=context_labels,
+        rationale=None if rationale is None else pad(rationale, -1, np.int32),
+        confidence=nan_conf,
+        trial=pad(trial, -1, np.int64),
+        n_trials=n_trials.astype(np.int64),
+        choice_base=int(base),
+        source=source,
+    )
+
+
+def _label(value: Any) -> str:
+    """Subject/context label: integral floats (1.0 from a CSV column with NaN) print as ints."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

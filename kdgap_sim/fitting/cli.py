@@ -1,0 +1,145 @@
+"""``kdgap fit LOG --model NAME``: fit a model to a choice log from the command line.
+
+Prints the posterior summary of the group-level (or subject-level)
+parameters with R-hat, bulk ESS and divergences, writes the InferenceData as
+netCDF and a figure: one-step-ahead posterior predictive choice rates against
+the observed ones, and each subject's posterior interval per parameter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def add_subcommand(subparsers) -> None:
+    """Registers ``fit`` on the ``kdgap`` parser."""
+    from kdgap_sim.fitting.models import MODELS
+
+    p = subparsers.add_parser(
+        "fit", help="fit a model to a choice log (CSV, TSV, JSONL)",
+        description="Fit a choice model to a log with numpyro; print a posterior summary, write "
+                    "the InferenceData (netCDF) and a posterior-predictive figure.")
+    p.add_argument("log", help="choice log: .csv, .tsv/.txt (hBayesDM) or .jsonl")
+    p.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
+    p.add_argument("--hierarchical", action=argparse.BooleanOptionalAction, default=True,
+                   help="hierarchical (non-centred) prior (default) or --no-hierarchical")
+    p.add_argument("--method", choices=("nuts", "svi"), default="nuts")
+    p.add_argument("--chains", type=_positive_int, default=4)
+    p.add_argument("--warmup", type=_positive_int, default=1000)
+    p.add_argument("--draws", type=_positive_int, default=1000)
+    p.add_argument("--target-accept", type=float, default=0.8)
+    p.add_argument("--svi-steps", type=_positive_int, default=3000)
+    p.add_argument("--choice-base", choices=("auto", "0", "1"), default="auto",
+                   help="coding of choices in the log (default: 0-based if any choice is 0)")
+    p.add_argument("--n-actions", type=_positive_int, default=None)
+    p.add_argument("--ppc-draws", type=_positive_int, default=100,
+                   help="posterior draws used for the posterior predictive figure")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None,
+                   help="output folder (default: beside the log); writes <log>_<model>.nc and .png")
+    p.set_defaults(handler=run)
+
+
+def summary_table(idata, model, hierarchical: bool):
+    """``arviz.summary`` of the group-level parameters (subject-level when not hierarchical)."""
+    import arviz as az
+
+    names = [f"mu_{n}" for n in model.param_names] if hierarchical else list(model.param_names)
+    if hierarchical:
+        names.append("sigma")
+    kind = "stats" if idata.posterior.sizes["chain"] < 2 else "all"
+    return az.summary(idata, var_names=names, hdi_prob=0.9, round_to=4, kind=kind)
+
+
+def figure(idata, log, model, ppc: dict):
+    """Two panels: observed vs predicted choice rates per trial; subject posterior intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from kdgap_sim.plotting import OKABE_ITO
+
+    n_params = len(model.params)
+    fig, axes = plt.subplots(1, 1 + n_params, figsize=(4.2 * (1 + n_params), 3.6),
+                             constrained_layout=True)
+    ax = axes[0]
+    mask = log.mask
+    trials = np.arange(1, log.max_trials + 1)
+    for a in range(log.n_actions):
+        observed = ((log.choice == a) & mask).sum(0) / np.maximum(mask.sum(0), 1)
+        draws = ((ppc["choice"] == a) & mask[None]).sum(1) / np.maximum(mask.sum(0), 1)
+        low, high = np.quantile(draws, [0.05, 0.95], axis=0)
+        colour = OKABE_ITO[a % len(OKABE_ITO)]
+        ax.fill_between(trials, low, high, color=colour, alpha=0.25, linewidth=0)
+        ax.plot(trials, observed, color=colour, lw=1, label=f"action {a + log.choice_base}")
+    ax.set_xlabel("trial")
+    ax.set_ylabel("choice rate (line: observed; band: 90% PPC)")
+    ax.set_ylim(0, 1)
+    ax.legend(frameon=False, fontsize="small")
+    post = idata.posterior
+    for i, spec in enumerate(model.params):
+        ax = axes[1 + i]
+        draws = np.asarray(post[spec.name]).reshape(-1, log.n_subjects)
+        mean = draws.mean(0)
+        low, high = np.quantile(draws, [0.05, 0.95], axis=0)
+        order = np.argsort(mean)
+        y = np.arange(log.n_subjects)
+        ax.hlines(y, low[order], high[order], color=OKABE_ITO[0], lw=1)
+        ax.plot(mean[order], y, "o", ms=2.5, color=OKABE_ITO[0])
+        if f"mu_{spec.name}" in post:
+            ax.axvline(float(post[f"mu_{spec.name}"].mean()), color=OKABE_ITO[3], lw=1,
+                       label="group median (posterior mean)")
+            ax.legend(frameon=False, fontsize="small")
+        ax.set_xlabel(f"{spec.name} (90% interval)")
+        ax.set_yticks([])
+        ax.set_ylabel("subjects (sorted)")
+    fig.suptitle(f"{model.name} on {pathlib.Path(log.source).name}")
+    return fig
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``kdgap fit``."""
+    import jax
+
+    from kdgap_sim.fitting.data import ChoiceLog
+    from kdgap_sim.fitting.inference import fit, posterior_predictive
+    from kdgap_sim.fitting.models import make_model
+    from kdgap_sim.plotting import save
+
+    base = args.choice_base if args.choice_base == "auto" else int(args.choice_base)
+    log = ChoiceLog.load(args.log, choice_base=base, n_actions=args.n_actions)
+    model = make_model(args.model).for_log(log)
+    print(log)
+    key = jax.random.key(args.seed)
+    idata = fit(key, log, model, hierarchical=args.hierarchical, method=args.method,
+                num_warmup=args.warmup, num_samples=args.draws, num_chains=args.chains,
+                target_accept=args.target_accept, svi_steps=args.svi_steps)
+    attrs = idata.posterior.attrs
+    print(f"model {model.name} ({'hierarchical' if args.hierarchical else 'individual'}), "
+          f"{args.method}, {attrs['fit_seconds']:.1f} s")
+    print(summary_table(idata, model, args.hierarchical).to_string())
+    if args.method == "nuts":
+        print(f"max R-hat {attrs['max_rhat']:.4f}, min bulk ESS {attrs['min_ess_bulk']:.0f}, "
+              f"divergences {attrs['n_divergent']:.0f}")
+    else:
+        print("SVI: independent draws from the Gaussian guide; R-hat and divergences do not apply "
+              f"(final ELBO loss {attrs['svi_final_loss']:.2f})")
+    ppc = posterior_predictive(jax.random.fold_in(key, 1), idata, log, model, args.ppc_draws)
+    out = pathlib.Path(args.out) if args.out else pathlib.Path(args.log).resolve().parent
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{pathlib.Path(args.log).stem}_{model.name}"
+    idata.to_netcdf(str(out / f"{stem}.nc"))
+    print(f"wrote {out / f'{stem}.nc'}")
+    save(figure(idata, log, model, ppc), str(out / f"{stem}.png"))
+    print(f"wrote {out / f'{stem}.png'}")
+    return 0

@@ -1,0 +1,387 @@
+"""Choice logs: load, validate and pad logs of choices from people, LLMs or simulations.
+
+A :class:`ChoiceLog` holds one row per trial, grouped by subject and padded to
+the longest subject (``mask`` marks real trials). Columns (case-insensitive;
+the first alias found is used):
+
+========================  =====================================================
+canonical                 accepted column names
+========================  =====================================================
+subject (required)        subject, subjID, subj_id, subject_id, participant
+trial (optional)          trial, trial_index (row order when absent)
+choice (required)         choice, action
+reward (required*)        reward, outcome; or ``gain`` and ``loss`` (hBayesDM
+                          bandit4arm: reward = gain - abs(loss))
+outcomes (optional)       ``outcome_<a>`` for every action ``a`` (full feedback),
+                          or ``unchosen_outcome`` for two actions
+forced (optional)         forced, no_agency (0/1 or true/false)
+context (optional)        context, block
+rationale (optional)      rationale, recommended_action, recommendation
+confidence (optional)     confidence, in [0, 1]
+========================  =====================================================
+
+Choices (and rationales, and the ``<a>`` of ``outcome_<a>``) are 0-based or
+1-based (hBayesDM's coding); ``choice_base="auto"`` reads them as 0-based if
+any choice is 0 and as 1-based otherwise. Every malformed value raises a
+``ValueError`` naming the row (1-based data row, and the file line) and column.
+
+Example:
+  >>> import pandas as pd, kdgap_sim as kd
+  >>> df = pd.DataFrame({"subjID": [1, 1, 2], "trial": [1, 2, 1],
+  ...                    "choice": [1, 2, 2], "outcome": [1.0, -1.0, 1.0]})
+  >>> log = kd.fitting.ChoiceLog.from_dataframe(df)
+  >>> log.n_subjects, log.n_actions, log.choice_base, log.choice.tolist()
+  (2, 2, 1, [[0, 1], [1, -1]])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import re
+from typing import Any, NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from kdgap_sim.types import Array
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "subject": ("subject", "subjid", "subj_id", "subject_id", "participant"),
+    "trial": ("trial", "trial_index"),
+    "choice": ("choice", "action"),
+    "reward": ("reward", "outcome"),
+    "gain": ("gain",),
+    "loss": ("loss",),
+    "unchosen": ("unchosen_outcome",),
+    "forced": ("forced", "no_agency"),
+    "context": ("context", "block"),
+    "rationale": ("rationale", "recommended_action", "recommendation"),
+    "confidence": ("confidence",),
+}
+_OUTCOME_COLUMN = re.compile(r"^(?:outcome|reward)_(\d+)$", re.IGNORECASE)
+_TRUE = {"1", "true", "t", "yes", "y", "1.0"}
+_FALSE = {"0", "false", "f", "no", "n", "0.0"}
+
+
+class LogArrays(NamedTuple):
+    """The arrays a model scans over, ``[n_subjects, max_trials, ...]`` (one subject: no leading axis).
+
+    Attributes:
+      choice: 0-based action, 0 on padded trials.
+      reward: reward of the chosen action (0 on padded trials).
+      outcomes: outcome of every action, ``[..., n_actions]``; under partial
+        feedback the chosen action's reward and 0 elsewhere (never read).
+      gain, loss: hBayesDM bandit4arm gain and loss (``loss <= 0``); zeros if not logged.
+      forced: imposed (no-agency) trials.
+      scored: trials whose choice enters the likelihood (logged and not forced).
+      context: 0-based context index.
+      rationale: recommended action, -1 where none is logged.
+      confidence: stated confidence, 0 where none is logged.
+    """
+
+    choice: Array
+    reward: Array
+    outcomes: Array
+    gain: Array
+    loss: Array
+    forced: Array
+    scored: Array
+    context: Array
+    rationale: Array
+    confidence: Array
+
+
+def _find(columns: list[str], canonical: str) -> str | None:
+    lowered = {c.lower(): c for c in columns}
+    for alias in ALIASES[canonical]:
+        if alias in lowered:
+            return lowered[alias]
+    return None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ChoiceLog:
+    """A validated choice log, padded to ``[n_subjects, max_trials]``.
+
+    Build it with :meth:`load`, :meth:`from_csv`, :meth:`from_tsv`,
+    :meth:`from_jsonl`, :meth:`from_dataframe` or :meth:`from_arrays`; the
+    constructor itself does not validate.
+
+    Attributes:
+      subjects: subject labels, in order of first appearance.
+      n_actions: number of actions.
+      choice: 0-based choices, -1 on padding, ``[S, T]``.
+      reward: reward of the chosen action, ``[S, T]``.
+      outcomes: outcome of every action (full feedback) ``[S, T, K]``, or None.
+      gain, loss: hBayesDM gain and loss (``loss <= 0``) ``[S, T]``, or None.
+      forced: forced (no-agency) trials ``[S, T]``.
+      context: 0-based context index ``[S, T]``; labels in ``context_labels``.
+      rationale: 0-based recommended action, -1 where none ``[S, T]``, or None.
+      confidence: stated confidence, NaN where none ``[S, T]``, or None.
+      trial: trial labels as logged, -1 on padding ``[S, T]``.
+      n_trials: trials of each subject ``[S]``.
+      choice_base: 0 or 1, the coding the log used.
+      source: where the log came from.
+    """
+
+    subjects: tuple[str, ...]
+    n_actions: int
+    choice: np.ndarray
+    reward: np.ndarray
+    outcomes: np.ndarray | None
+    gain: np.ndarray | None
+    loss: np.ndarray | None
+    forced: np.ndarray
+    context: np.ndarray
+    context_labels: tuple[str, ...]
+    rationale: np.ndarray | None
+    confidence: np.ndarray | None
+    trial: np.ndarray
+    n_trials: np.ndarray
+    choice_base: int = 0
+    source: str = "arrays"
+
+    # -- shape and content ------------------------------------------------
+    @property
+    def n_subjects(self) -> int:
+        return len(self.subjects)
+
+    @property
+    def max_trials(self) -> int:
+        return int(self.choice.shape[1])
+
+    @property
+    def mask(self) -> np.ndarray:
+        """True on logged (non-padding) trials, ``[S, T]``."""
+        return np.arange(self.max_trials)[None, :] < self.n_trials[:, None]
+
+    @property
+    def has_full_feedback(self) -> bool:
+        return self.outcomes is not None
+
+    @property
+    def has_forced(self) -> bool:
+        return bool((self.forced & self.mask).any())
+
+    @property
+    def has_rationale(self) -> bool:
+        return self.rationale is not None and bool((self.rationale >= 0).any())
+
+    @property
+    def has_gain_loss(self) -> bool:
+        return self.gain is not None
+
+    @property
+    def n_contexts(self) -> int:
+        return max(len(self.context_labels), 1)
+
+    def __repr__(self) -> str:
+        extras = [name for name, flag in (
+            ("full feedback", self.has_full_feedback), ("forced", self.has_forced),
+            ("rationale", self.has_rationale), ("gain/loss", self.has_gain_loss),
+            (f"{self.n_contexts} contexts", self.n_contexts > 1)) if flag]
+        return (
+            f"ChoiceLog({self.n_subjects} subjects, {int(self.n_trials.sum())} trials "
+            f"(max {self.max_trials}), {self.n_actions} actions, {self.choice_base}-based choices"
+            f"{', ' + ', '.join(extras) if extras else ''}; from {self.source})"
+        )
+
+    def arrays(self) -> LogArrays:
+        """The padded arrays as JAX arrays, ready for a model's scan."""
+        mask = self.mask
+        choice = np.where(mask, self.choice, 0).astype(np.int32)
+        reward = np.where(mask, self.reward, 0.0).astype(np.float32)
+        if self.outcomes is not None:
+            outcomes = np.where(mask[..., None], self.outcomes, 0.0)
+        else:
+            outcomes = np.eye(self.n_actions, dtype=np.float32)[choice] * reward[..., None]
+        zeros = np.zeros_like(reward)
+        gain = zeros if self.gain is None else np.where(mask, self.gain, 0.0)
+        loss = zeros if self.loss is None else np.where(mask, self.loss, 0.0)
+        forced = self.forced & mask
+        rationale = (np.full_like(choice, -1) if self.rationale is None
+                     else np.where(mask, self.rationale, -1))
+        confidence = (zeros if self.confidence is None
+                      else np.where(mask & ~np.isnan(self.confidence), self.confidence, 0.0))
+        return LogArrays(
+            choice=jnp.asarray(choice), reward=jnp.asarray(reward),
+            outcomes=jnp.asarray(outcomes, jnp.float32), gain=jnp.asarray(gain, jnp.float32),
+            loss=jnp.asarray(loss, jnp.float32), forced=jnp.asarray(forced),
+            scored=jnp.asarray(mask & ~forced), context=jnp.asarray(self.context, jnp.int32),
+            rationale=jnp.asarray(rationale, jnp.int32),
+            confidence=jnp.asarray(confidence, jnp.float32),
+        )
+
+    def to_dataframe(self):
+        """One row per logged trial, canonical column names, choices in the log's coding."""
+        import pandas as pd
+
+        rows: dict[str, list[Any]] = {"subject": [], "trial": [], "choice": [], "reward": []}
+        optional = {
+            "forced": self.forced if self.has_forced else None,
+            "context": self.context if self.n_contexts > 1 else None,
+            "rationale": self.rationale, "confidence": self.confidence,
+            "gain": self.gain, "loss": self.loss,
+        }
+        optional = {k: v for k, v in optional.items() if v is not None}
+        for k in optional:
+            rows[k] = []
+        if self.outcomes is not None:
+            for a in range(self.n_actions):
+                rows[f"outcome_{a + self.choice_base}"] = []
+        for s, subject in enumerate(self.subjects):
+            for t in range(int(self.n_trials[s])):
+                rows["subject"].append(subject)
+                rows["trial"].append(int(self.trial[s, t]))
+                rows["choice"].append(int(self.choice[s, t]) + self.choice_base)
+                rows["reward"].append(float(self.reward[s, t]))
+                for k, v in optional.items():
+                    value = v[s, t]
+                    if k == "context":
+                        value = self.context_labels[int(value)]
+                    elif k == "rationale":
+                        value = int(value) + self.choice_base if value >= 0 else -1
+                    elif k == "forced":
+                        value = int(value)
+                    else:
+                        value = float(value)
+                    rows[k].append(value)
+                if self.outcomes is not None:
+                    for a in range(self.n_actions):
+                        rows[f"outcome_{a + self.choice_base}"].append(float(self.outcomes[s, t, a]))
+        return pd.DataFrame(rows)
+
+    # -- constructors -----------------------------------------------------
+    @classmethod
+    def load(cls, path: str | pathlib.Path, **options: Any) -> ChoiceLog:
+        """Loads a log by suffix: ``.csv``; ``.tsv``/``.txt`` (hBayesDM); ``.jsonl``/``.ndjson``."""
+        suffix = pathlib.Path(path).suffix.lower()
+        if suffix == ".csv":
+            return cls.from_csv(path, **options)
+        if suffix in (".tsv", ".txt", ".tab"):
+            return cls.from_tsv(path, **options)
+        if suffix in (".jsonl", ".ndjson"):
+            return cls.from_jsonl(path, **options)
+        raise ValueError(
+            f"cannot tell the format of {str(path)!r} from its suffix {suffix!r}; "
+            "expected .csv, .tsv, .txt, .jsonl or .ndjson"
+        )
+
+    @classmethod
+    def from_csv(cls, path: str | pathlib.Path, sep: str = ",", **options: Any) -> ChoiceLog:
+        """Reads a comma- (or ``sep``-) separated file with a header row."""
+        import pandas as pd
+
+        path = pathlib.Path(path)
+        if not path.is_file():
+            raise ValueError(f"choice log {str(path)!r} does not exist")
+        try:
+            df = pd.read_csv(path, sep=sep)
+        except Exception as err:  # noqa: BLE001 - parser errors become one clear message
+            raise ValueError(f"cannot parse {str(path)!r} as a delimited table: {err}") from err
+        return cls.from_dataframe(df, source=str(path), header_lines=1, **options)
+
+    @classmethod
+    def from_tsv(cls, path: str | pathlib.Path, **options: Any) -> ChoiceLog:
+        """Reads a tab-separated file (hBayesDM's ``.txt`` data files)."""
+        return cls.from_csv(path, sep="\t", **options)
+
+    @classmethod
+    def from_jsonl(cls, path: str | pathlib.Path, **options: Any) -> ChoiceLog:
+        """Reads one JSON object per line (blank lines skipped)."""
+        import pandas as pd
+
+        path = pathlib.Path(path)
+        if not path.is_file():
+            raise ValueError(f"choice log {str(path)!r} does not exist")
+        records = []
+        for line_number, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}: line {line_number} is not valid JSON: {err}") from err
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}: line {line_number} must be a JSON object, got {line!r}")
+            records.append(record)
+        return cls.from_dataframe(pd.DataFrame.from_records(records), source=str(path), **options)
+
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: Any,
+        *,
+        n_actions: int | None = None,
+        choice_base: int | str = "auto",
+        source: str = "DataFrame",
+        header_lines: int = 0,
+    ) -> ChoiceLog:
+        """Validates a pandas DataFrame (see the module docstring for the columns).
+
+        Args:
+          df: one row per trial.
+          n_actions: number of actions; inferred from the largest choice,
+            rationale or ``outcome_<a>`` column when None.
+          choice_base: 0, 1 or ``"auto"``.
+          source: a label used in error messages.
+          header_lines: lines before the first data row in the file (for
+            error messages quoting file lines).
+
+        Raises:
+          ValueError: naming the row and column of the first malformed value.
+        """
+        from kdgap_sim.fitting._parse import parse_dataframe
+
+        return parse_dataframe(cls, df, n_actions=n_actions, choice_base=choice_base,
+                               source=source, header_lines=header_lines)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        choice: Any,
+        reward: Any,
+        *,
+        n_actions: int,
+        outcomes: Any = None,
+        forced: Any = None,
+        rationale: Any = None,
+        confidence: Any = None,
+        gain: Any = None,
+        loss: Any = None,
+        n_trials: Any = None,
+        subjects: Any = None,
+    ) -> ChoiceLog:
+        """Builds a log from 0-based arrays ``[S, T]`` (e.g. simulated trajectories).
+
+        Padding (trials ``>= n_trials[s]``) may hold anything. Goes through the
+        same validation as a file, so bad values raise the same errors.
+        """
+        import pandas as pd
+
+        choice = np.asarray(choice)
+        if choice.ndim != 2:
+            raise ValueError(f"choice must have shape [n_subjects, n_trials], got {choice.shape}")
+        S, T = choice.shape
+        lengths = np.full((S,), T) if n_trials is None else np.asarray(n_trials).astype(int)
+        labels = [str(s) for s in (range(S) if subjects is None else subjects)]
+        data: dict[str, Any] = {}
+        extra = {"forced": forced, "rationale": rationale, "confidence": confidence,
+                 "gain": gain, "loss": loss}
+        extra = {k: np.asarray(v) for k, v in extra.items() if v is not None}
+        if outcomes is not None:
+            outcomes = np.asarray(outcomes)
+        mask = np.arange(T)[None, :] < lengths[:, None]
+        data["subject"] = np.repeat(np.asarray(labels, dtype=object), lengths)
+        data["trial"] = (np.broadcast_to(np.arange(1, T + 1), (S, T)))[mask]
+        data["choice"] = choice[mask]
+        data["reward"] = np.asarray(reward)[mask]
+        for k, v in extra.items():
+            data[k] = v[mask]
+        if outcomes is not None:
+            for a in range(n_actions):
+                data[f"outcome_{a}"] = outcomes[..., a][mask]
+        return cls.from_dataframe(pd.DataFrame(data), n_actions=n_actions, choice_base=0,
+                                  source="arrays")

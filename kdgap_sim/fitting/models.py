@@ -1,0 +1,365 @@
+r"""Choice models for fitting, built on the simulation agents' own functions.
+
+A :class:`ChoiceModel` maps a vector of free parameters (one subject) and a
+subject's logged trials to the log-probability of every action on every
+trial, with one ``lax.scan`` over trials. :class:`AgentModel` does this with
+an :class:`~kdgap_sim.agents.Agent`: per trial it calls the predictor's
+``beliefs`` (and ``recommend``, or the logged rationale), the actor's exact
+``action_probs``, and ``Agent.learn`` fed the *logged* action and outcomes,
+so a fitted model and a simulated agent cannot drift apart.
+
+Parameterisation (the same for every model; hBayesDM's models differ only in
+the link and the scale of ``sigma``, see :mod:`kdgap_sim.fitting.hbayesdm`).
+Each parameter :math:`\theta` has bounds :math:`[l, u]` and a raw value
+:math:`x` on the real line:
+
+.. math::
+    \theta = l + (u - l)\,\Phi(x), \qquad
+    \text{hierarchical: } x_i = \mu + \sigma z_i,\;
+    \mu \sim N(0, 1),\; \sigma \sim N^+(0, s),\; z_i \sim N(0, 1),
+
+and, fitted individually, :math:`x_i \sim N(0, 1)`, i.e. :math:`\theta_i \sim
+U(l, u)`. Native models use the exact normal CDF :math:`\Phi` and
+:math:`s = 0.5`; the group-level value reported as ``mu_<name>`` is
+:math:`l + (u - l)\Phi(\mu)`, the population median (as hBayesDM reports).
+
+Source: Ahn, Haines & Zhang (2017), hBayesDM, Comput. Psychiatry 1:24-57;
+Palminteri et al. (2017), PLoS Comput. Biol. 13:e1005684.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.scipy.special import ndtr
+
+from kdgap_sim.agents.actors import FrequencyBiased, RationaleFollowing, Softmax
+from kdgap_sim.agents.agent import Agent
+from kdgap_sim.agents.predictors import RescorlaWagner
+from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale
+
+LINKS = ("probit", "phi_approx")
+
+
+def phi_approx(x: Array) -> Array:
+    r"""Stan's ``Phi_approx``: :math:`\mathrm{logit}^{-1}(0.07056 x^3 + 1.5976 x)`."""
+    return jax.nn.sigmoid(0.07056 * x**3 + 1.5976 * x)
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamSpec:
+    """A fitted parameter: its reported name, bounds, and the agent params it sets.
+
+    Attributes:
+      name: name in the posterior (``mu_<name>`` for the group level).
+      low, high: bounds; the parameter is ``low + (high - low) * link(raw)``.
+      targets: flat names of the agent params set to this value.
+      description: one line for tables and docs.
+    """
+
+    name: str
+    low: float
+    high: float
+    targets: tuple[str, ...]
+    description: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Prior:
+    """Link and hyperprior scales shared by a model's parameters (see the module docstring)."""
+
+    link: str = "probit"
+    mu_scale: float = 1.0
+    sigma_scale: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.link not in LINKS:
+            raise ValueError(f"link must be one of {LINKS}, got {self.link!r}")
+
+
+class ChoiceModel(abc.ABC):
+    """A fittable model: free parameters, a prior and per-trial action log-probabilities."""
+
+    name: str
+    params: tuple[ParamSpec, ...]
+    prior: Prior
+    description: str
+    per_context: bool = False
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def transform(self, raw: Array) -> Array:
+        """Bounded parameters from raw values ``[..., n_params]``."""
+        link = ndtr if self.prior.link == "probit" else phi_approx
+        low = jnp.asarray([p.low for p in self.params], jnp.float32)
+        high = jnp.asarray([p.high for p in self.params], jnp.float32)
+        return low + (high - low) * link(raw)
+
+    def for_log(self, log: ChoiceLog) -> ChoiceModel:
+        """This model checked against ``log`` (and extended, e.g. for forced trials).
+
+        Raises:
+          ValueError: if the log lacks what the model needs (full feedback,
+            rationales, gain/loss columns, a number of actions).
+        """
+        return self
+
+    @abc.abstractmethod
+    def log_probs(self, values: Array, data: LogArrays, n_contexts: int = 1) -> Array:
+        """Log-probability of every action on every trial of one subject, ``[T, n_actions]``.
+
+        Args:
+          values: the subject's parameters, ``[n_params]``, in ``self.params`` order.
+          data: one subject's :class:`LogArrays` (no leading subject axis).
+          n_contexts: number of contexts (static); beliefs and habits are kept per context.
+        """
+
+    @abc.abstractmethod
+    def simulate(self, key: PRNGKey, values: Array, task: Any, n_trials: int) -> dict[str, Array]:
+        """Simulates one subject; returns ``choice``, ``reward`` (and ``outcomes``, ...) ``[T]``."""
+
+
+def _take(tree: Any, index: Array) -> Any:
+    return jax.tree_util.tree_map(lambda x: x[index], tree)
+
+
+def _put(tree: Any, index: Array, value: Any) -> Any:
+    return jax.tree_util.tree_map(lambda x, v: x.at[index].set(v), tree, value)
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentModel(ChoiceModel):
+    """A choice model given by an :class:`~kdgap_sim.agents.Agent` and a parameter map.
+
+    Attributes:
+      name: registry name.
+      agent: the simulation agent whose functions define the likelihood.
+      params: fitted parameters and the agent params they set.
+      fixed: agent params held fixed, as ``(flat_name, value)`` pairs (e.g. ``q0``).
+      prior: link and hyperprior scales.
+      logged_rationale: build the actor's rationale from the log's rationale
+        column (trials without one use the fallback actor alone).
+      requires: what the log must contain: any of ``"full_feedback"``, ``"rationale"``.
+      n_actions: the number of actions the model is defined for (None: any).
+      forced_param: name of the rate fitted on forced trials when the log has
+        some (None: such logs are refused).
+      per_context: keep beliefs and habits per logged context (False: one set).
+      unroll: ``lax.scan`` unroll factor over trials (a speed knob only).
+      description: one line.
+    """
+
+    name: str
+    agent: Agent
+    params: tuple[ParamSpec, ...]
+    fixed: tuple[tuple[str, float], ...] = ()
+    prior: Prior = Prior()
+    logged_rationale: bool = False
+    requires: tuple[str, ...] = ()
+    n_actions: int | None = None
+    forced_param: str | None = "alpha_forced"
+    per_context: bool = True
+    unroll: int = 1
+    description: str = ""
+
+    def for_log(self, log: ChoiceLog) -> AgentModel:
+        if not isinstance(log, ChoiceLog):
+            raise TypeError(f"log must be a ChoiceLog, got {type(log).__name__}")
+        if self.n_actions is not None and log.n_actions != self.n_actions:
+            raise ValueError(
+                f"model {self.name!r} is defined for {self.n_actions} actions, "
+                f"the log has {log.n_actions}"
+            )
+        if "full_feedback" in self.requires and not log.has_full_feedback:
+            raise ValueError(
+                f"model {self.name!r} needs full feedback: add outcome_<a> columns "
+                "(or unchosen_outcome for two actions) with the outcome of every action"
+            )
+        if "rationale" in self.requires and not log.has_rationale:
+            raise ValueError(f"model {self.name!r} needs a 'rationale' column (the recommended action)")
+        if log.has_forced and self.forced_param not in self.param_names:
+            if self.forced_param is None:
+                raise ValueError(f"model {self.name!r} cannot fit logs with forced trials")
+            spec = ParamSpec(self.forced_param, 0.0, 1.0, ("alpha_forced",),
+                             "learning rate on forced (no-agency) trials")
+            return dataclasses.replace(self, params=(*self.params, spec))
+        return self
+
+    def agent_params(self, values: Array):
+        """The agent's params with the fixed and fitted values set (``values``: ``[n_params]``)."""
+        params = self.agent.default_params().replace(**dict(self.fixed))
+        changes = {t: values[i] for i, spec in enumerate(self.params) for t in spec.targets}
+        return params.replace(**changes)
+
+    def log_probs(self, values: Array, data: LogArrays, n_contexts: int = 1) -> Array:
+        agent = self.agent
+        params = self.agent_params(values)
+        n = data.outcomes.shape[-1]
+        state = agent.init(n, params)
+        if n_contexts > 1:
+            state = jax.tree_util.tree_map(lambda x: jnp.broadcast_to(x, (n_contexts, *x.shape)), state)
+        obs = jnp.int32(0)
+        fallback = agent.actor.fallback if self.logged_rationale else None
+
+        def trial(states, x):
+            current = _take(states, x.context) if n_contexts > 1 else states
+            beliefs = agent.predictor.beliefs(current.predictor, obs, params.predictor)
+            if self.logged_rationale:
+                rationale = Rationale(jnp.maximum(x.rationale, 0), x.confidence, jnp.bool_(True))
+            else:
+                rationale = agent.predictor.recommend(
+                    jax.random.key(0), current.predictor, obs, params.predictor)
+            probs = agent.actor.action_probs(current.actor, beliefs, rationale, params.actor)
+            if fallback is not None:
+                alone = fallback.action_probs(current.actor, beliefs, rationale, params.actor.fallback)
+                probs = jnp.where(x.rationale >= 0, probs, alone)
+            feedback = Feedback(reward=x.reward, outcomes=x.outcomes)
+            learned = agent.learn(current, obs, x.choice, feedback, x.forced, params)
+            states = _put(states, x.context, learned) if n_contexts > 1 else learned
+            return states, jnp.log(jnp.maximum(probs, jnp.finfo(jnp.float32).tiny))
+
+        _, log_probs = jax.lax.scan(trial, state, data, unroll=self.unroll)
+        return log_probs
+
+    def simulate(self, key: PRNGKey, values: Array, task: Any, n_trials: int) -> dict[str, Array]:
+        """One subject on ``task = (env, env_params)``, via :func:`kdgap_sim.rollout`."""
+        from kdgap_sim.rollout import rollout
+
+        env, env_params = task
+        out = rollout(key, env, env_params, self.agent, self.agent_params(values), n_trials,
+                      record="trajectory")
+        return {"choice": out.action, "reward": out.reward, "outcomes": out.outcomes,
+                "rationale": out.rationale.action, "confidence": out.rationale.confidence}
+
+
+# ---------------------------------------------------------------------------
+# Native models
+# ---------------------------------------------------------------------------
+
+BOUNDS: dict[str, tuple[float, float]] = {
+    "alpha_pos": (0.0, 1.0),
+    "alpha_neg": (0.0, 1.0),
+    "alpha_unchosen_pos": (0.0, 1.0),
+    "alpha_unchosen_neg": (0.0, 1.0),
+    "follow_prob": (0.0, 1.0),
+    "beta": (0.0, 20.0),
+    "kappa": (0.0, 5.0),
+}
+DESCRIPTIONS: dict[str, str] = {
+    "alpha_pos": "learning rate, chosen action, positive prediction error",
+    "alpha_neg": "learning rate, chosen action, negative prediction error",
+    "alpha_unchosen_pos": "learning rate, unchosen action, positive prediction error",
+    "alpha_unchosen_neg": "learning rate, unchosen action, negative prediction error",
+    "follow_prob": "probability of taking the logged rationale's action (rho)",
+    "beta": "softmax inverse temperature",
+    "kappa": "frequency-bias (perseveration) strength on log(1 + count)",
+}
+
+
+def _native(name, predictor, actor, names, description, *, q0=0.5, bounds=None,
+            sigma_scale=0.5, logged_rationale=False, requires=()) -> AgentModel:
+    table = {**BOUNDS, **(bounds or {})}
+    unknown = sorted(set(bounds or {}) - set(names))
+    if unknown:
+        raise ValueError(f"bounds given for {unknown}, which model {name!r} does not fit; it fits {list(names)}")
+    for key, (low, high) in table.items():
+        if not low < high:
+            raise ValueError(f"bounds for {key!r} must satisfy low < high, got ({low}, {high})")
+    specs = tuple(ParamSpec(n, *table[n], (n,), DESCRIPTIONS[n]) for n in names)
+    return AgentModel(
+        name=name, agent=Agent(predictor, actor), params=specs, fixed=(("q0", float(q0)),),
+        prior=Prior("probit", 1.0, float(sigma_scale)), logged_rationale=logged_rationale,
+        requires=tuple(requires), description=description,
+    )
+
+
+def rw(**options) -> AgentModel:
+    """Rescorla-Wagner, one learning rate, softmax: ``alpha_pos``, ``beta``."""
+    return _native("rw", RescorlaWagner(asymmetric=False), Softmax(), ("alpha_pos", "beta"),
+                   "Rescorla-Wagner (one rate) + softmax", **options)
+
+
+def asymmetric_rw(**options) -> AgentModel:
+    """RW+-: separate rates for positive and negative errors (optimism bias), softmax."""
+    return _native("asymmetric-rw", RescorlaWagner(asymmetric=True), Softmax(),
+                   ("alpha_pos", "alpha_neg", "beta"), "RW+- (two rates) + softmax", **options)
+
+
+def full_feedback_rw(**options) -> AgentModel:
+    """Four rates (chosen/unchosen x positive/negative), full feedback, softmax."""
+    return _native("full-feedback-rw", RescorlaWagner(asymmetric=True, feedback="full"), Softmax(),
+                   ("alpha_pos", "alpha_neg", "alpha_unchosen_pos", "alpha_unchosen_neg", "beta"),
+                   "four-rate RW, full feedback + softmax", requires=("full_feedback",), **options)
+
+
+def confirmation_rw(**options) -> AgentModel:
+    """Confirmation model: ``alpha_pos`` for {chosen +, unchosen -}, ``alpha_neg`` for the rest."""
+    return _native("confirmation-rw",
+                   RescorlaWagner(asymmetric=True, feedback="full", confirmation=True), Softmax(),
+                   ("alpha_pos", "alpha_neg", "beta"),
+                   "confirmation RW (confirmatory/disconfirmatory rates), full feedback + softmax",
+                   requires=("full_feedback",), **options)
+
+
+def perseveration_rw(window: int = 1, **options) -> AgentModel:
+    """RW with a frequency-biased softmax: bonus ``kappa*log(1+n_a)`` over the last ``window`` actions."""
+    name = "perseveration-rw" if window == 1 else "frequency-rw"
+    return _native(name, RescorlaWagner(asymmetric=False), FrequencyBiased(context_window=window),
+                   ("alpha_pos", "beta", "kappa"),
+                   f"RW + softmax with frequency bias over the last {window} action(s)", **options)
+
+
+def frequency_rw(window: int = 20, **options) -> AgentModel:
+    """:func:`perseveration_rw` with a 20-action context (Schmied et al. 2025's frequency bias)."""
+    return perseveration_rw(window=window, **options)
+
+
+def knowing_doing(**options) -> AgentModel:
+    """Mixture: take the logged rationale's action with probability rho, else softmax on RW values."""
+    return _native("knowing-doing", RescorlaWagner(asymmetric=False),
+                   RationaleFollowing(fallback=Softmax()), ("alpha_pos", "beta", "follow_prob"),
+                   "knowing-doing mixture: rho * 1[a = rationale] + (1 - rho) * softmax(beta Q)",
+                   logged_rationale=True, requires=("rationale",), **options)
+
+
+MODELS: dict[str, Callable[..., ChoiceModel]] = {
+    "rw": rw,
+    "asymmetric-rw": asymmetric_rw,
+    "full-feedback-rw": full_feedback_rw,
+    "confirmation-rw": confirmation_rw,
+    "perseveration-rw": perseveration_rw,
+    "frequency-rw": frequency_rw,
+    "knowing-doing": knowing_doing,
+}
+
+
+def register_model(name: str, factory: Callable[..., ChoiceModel]) -> None:
+    """Adds a model factory under ``name`` (used by :mod:`kdgap_sim.fitting.hbayesdm`)."""
+    MODELS[name] = factory
+
+
+def make_model(name: str | ChoiceModel, **options: Any) -> ChoiceModel:
+    """A model by registry name (options: ``q0``, ``bounds``, ``sigma_scale``, ``window``).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.fitting.make_model("asymmetric-rw").param_names
+      ('alpha_pos', 'alpha_neg', 'beta')
+    """
+    if isinstance(name, ChoiceModel):
+        if options:
+            raise ValueError("options can only be given with a model name")
+        return name
+    if not isinstance(name, str) or name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; known models: {sorted(MODELS)}")
+    try:
+        return MODELS[name](**options)
+    except TypeError as err:
+        raise ValueError(f"bad options {sorted(options)} for model {name!r}: {err}") from err

@@ -1,0 +1,146 @@
+"""ChoiceLog: formats, hBayesDM conventions, padding, and clear errors for malformed logs."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kdgap_sim.fitting import ChoiceLog
+
+
+def _df(**overrides):
+    data = {"subject": ["a", "a", "a", "b", "b"], "trial": [1, 2, 3, 1, 2],
+            "choice": [0, 1, 1, 1, 0], "reward": [1.0, 0.0, 1.0, 1.0, 0.0]}
+    data.update(overrides)
+    return pd.DataFrame(data)
+
+
+def test_dataframe_pads_subjects_and_masks():
+    log = ChoiceLog.from_dataframe(_df())
+    assert log.subjects == ("a", "b")
+    assert log.n_actions == 2 and log.choice_base == 0
+    assert log.n_trials.tolist() == [3, 2]
+    assert log.choice.tolist() == [[0, 1, 1], [1, 0, -1]]
+    assert log.mask.tolist() == [[True, True, True], [True, True, False]]
+    arrays = log.arrays()
+    assert arrays.scored.tolist() == log.mask.tolist()
+    # Partial feedback: outcomes hold the reward at the chosen action only.
+    assert np.asarray(arrays.outcomes)[0, 0].tolist() == [1.0, 0.0]
+
+
+def test_interleaved_subjects_keep_row_order_within_subject():
+    df = _df(subject=["a", "b", "a", "b", "a"], trial=[1, 1, 2, 2, 3])
+    log = ChoiceLog.from_dataframe(df)
+    assert log.choice.tolist() == [[0, 1, 0], [1, 1, -1]]
+
+
+def test_hbayesdm_bandit2arm_columns_and_one_based_choices(tmp_path):
+    path = tmp_path / "bandit2arm.txt"
+    path.write_text("subjID\ttrial\tchoice\toutcome\n1\t1\t1\t1\n1\t2\t2\t-1\n2\t1\t2\t1\n")
+    log = ChoiceLog.load(path)
+    assert log.choice_base == 1 and log.n_actions == 2
+    assert log.choice.tolist() == [[0, 1], [1, -1]]
+    assert log.reward.tolist() == [[1.0, -1.0], [1.0, 0.0]]
+
+
+def test_hbayesdm_bandit4arm_gain_loss_without_trial_column():
+    df = pd.DataFrame({"subjID": [7, 7, 7], "choice": [4, 1, 3], "gain": [1, 0, 1],
+                       "loss": [0, -1, 1]})
+    log = ChoiceLog.from_dataframe(df, n_actions=4)
+    assert log.has_gain_loss and log.n_actions == 4
+    assert log.trial.tolist() == [[1, 2, 3]]
+    assert log.loss.tolist() == [[0.0, -1.0, -1.0]]  # hBayesDM: los = -abs(loss)
+    assert log.reward.tolist() == [[1.0, -1.0, 0.0]]
+
+
+def test_csv_jsonl_and_round_trip(tmp_path):
+    df = _df(forced=[0, 0, 1, 0, 0], rationale=[1, 1, -1, 0, 0],
+             confidence=[0.9, np.nan, 0.5, 0.6, 0.7], block=["x", "x", "y", "x", "y"],
+             outcome_0=[1.0, 1.0, 0.0, 0.0, 0.0], outcome_1=[0.0, 0.0, 1.0, 1.0, 1.0])
+    csv = tmp_path / "log.csv"
+    df.to_csv(csv, index=False)
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in json.loads(df.to_json(orient="records"))))
+    a, b = ChoiceLog.load(csv), ChoiceLog.load(jsonl)
+    for log in (a, b):
+        assert log.has_full_feedback and log.has_forced and log.has_rationale
+        assert log.n_contexts == 2 and log.context.tolist() == [[0, 0, 1], [0, 1, 0]]
+        assert log.rationale.tolist() == [[1, 1, -1], [0, 0, -1]]
+        assert log.arrays().scored.tolist() == [[True, True, False], [True, True, False]]
+    again = ChoiceLog.from_dataframe(a.to_dataframe())
+    np.testing.assert_array_equal(again.choice, a.choice)
+    np.testing.assert_array_equal(again.outcomes, a.outcomes)
+    np.testing.assert_array_equal(again.context, a.context)
+
+
+def test_unchosen_outcome_column_for_two_actions():
+    log = ChoiceLog.from_dataframe(_df(unchosen_outcome=[0.0, 1.0, 0.0, 0.0, 1.0]))
+    assert log.outcomes[0, 1].tolist() == [1.0, 0.0]  # chose 1 (reward 0), unchosen 0 paid 1
+
+
+@pytest.mark.parametrize(
+    "change, pattern",
+    [
+        ({"choice": None}, r"no 'choice' column .*accepted names: choice, action"),
+        ({"reward": None}, r"no 'reward' column and no 'gain' and 'loss'"),
+        ({"choice": [0, 1, 2.5, 1, 0]}, r"row 3 .*column 'choice': 2.5 is not an integer"),
+        ({"choice": [0, 1, np.nan, 1, 0]}, r"row 3 .*column 'choice': value is missing"),
+        ({"reward": [1.0, "x", 1.0, 1.0, 0.0]}, r"row 2 .*column 'reward': 'x' is not a number"),
+        ({"reward": [1.0, 0.0, np.inf, 1.0, 0.0]}, r"row 3 .*column 'reward': inf is not finite"),
+        ({"trial": [1, 2, 2, 1, 2]}, r"row 3 .*column 'trial': trial 2 of subject 'a' does not follow"),
+        ({"trial": [1, 3, 2, 1, 2]}, r"row 3 .*trials must increase within a subject"),
+        ({"subject": ["a", None, "a", "b", "b"]}, r"row 2 .*column 'subject': subject is missing"),
+        ({"confidence": [0.5, 1.5, 0.1, 0.1, 0.1]}, r"row 2 .*column 'confidence': 1.5 is not in"),
+        ({"forced": [0, 0, "maybe", 0, 0]}, r"row 3 .*column 'forced': 'maybe' is not a boolean"),
+    ],
+)
+def test_malformed_logs_name_row_and_column(change, pattern):
+    df = _df()
+    for column, values in change.items():
+        if values is None:
+            df = df.drop(columns=[column])
+        else:
+            df[column] = values
+    with pytest.raises(ValueError, match=pattern):
+        ChoiceLog.from_dataframe(df)
+
+
+def test_choice_out_of_range_reports_coding_and_file_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("subjID,trial,choice,outcome\n1,1,1,1\n1,2,3,0\n")
+    with pytest.raises(ValueError, match=r"row 2 \(line 3 of .*bad.csv\), column 'choice': "
+                                         r"action 3 is out of range \[1, 2\]"):
+        ChoiceLog.load(path, n_actions=2)
+
+
+def test_rationale_out_of_range_and_chosen_outcome_mismatch():
+    with pytest.raises(ValueError, match=r"row 1 .*column 'rationale': action 5"):
+        ChoiceLog.from_dataframe(_df(rationale=[5, 0, 0, 0, 0]), n_actions=2)
+    with pytest.raises(ValueError, match=r"row 1 .*outcome of the chosen action \(0.0\) differs"):
+        ChoiceLog.from_dataframe(_df(outcome_0=[0.0] * 5, outcome_1=[0.0] * 5))
+
+
+def test_bad_inputs_and_files(tmp_path):
+    with pytest.raises(TypeError, match="must be a pandas DataFrame"):
+        ChoiceLog.from_dataframe({"subject": [1]})
+    with pytest.raises(ValueError, match="has no rows"):
+        ChoiceLog.from_dataframe(_df().iloc[:0])
+    with pytest.raises(ValueError, match="does not exist"):
+        ChoiceLog.load(tmp_path / "missing.csv")
+    with pytest.raises(ValueError, match="cannot tell the format"):
+        ChoiceLog.load(tmp_path / "log.xlsx")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"subject": 1}\nnot json\n')
+    with pytest.raises(ValueError, match="line 2 is not valid JSON"):
+        ChoiceLog.load(bad)
+    with pytest.raises(ValueError, match="choice_base must be 0, 1 or 'auto'"):
+        ChoiceLog.from_dataframe(_df(), choice_base=2)
+
+
+def test_from_arrays_matches_dataframe_and_validates():
+    log = ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1, 0, 1], [1, 0, 0]], n_actions=2,
+                                n_trials=[3, 2])
+    assert log.choice.tolist() == [[0, 1, 1], [1, 0, -1]]
+    with pytest.raises(ValueError, match=r"column 'choice': action 2 is out of range \[0, 1\]"):
+        ChoiceLog.from_arrays([[0, 2]], [[1, 0]], n_actions=2)

@@ -1,0 +1,91 @@
+"""fit(): InferenceData layout, diagnostics and warnings, posterior predictive, LOO comparison."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from kdgap_sim.fitting import (
+    ChoiceLog,
+    FitWarning,
+    compare,
+    fit,
+    loo,
+    posterior_predictive,
+    simulate_log,
+)
+
+
+@pytest.fixture(scope="module")
+def log():
+    values = jnp.array([[0.5, 0.1, 6.0], [0.3, 0.3, 4.0], [0.2, 0.5, 8.0], [0.6, 0.2, 5.0]])
+    full = simulate_log(jax.random.key(3), "asymmetric-rw", values, n_trials=40)
+    df = full.to_dataframe()
+    df = df[~((df["subject"] == "3") & (df["trial"] > 30))]  # unequal lengths: padding
+    return ChoiceLog.from_dataframe(df)
+
+
+@pytest.fixture(scope="module")
+def svi_fit(log):
+    return fit(jax.random.key(0), log, "asymmetric-rw", method="svi", svi_steps=400,
+               num_samples=200)
+
+
+def test_svi_fit_layout(svi_fit, log):
+    post = svi_fit.posterior
+    assert post["alpha_pos"].shape == (1, 200, 4)
+    assert post["mu_alpha_pos"].shape == (1, 200)
+    assert post["z"].shape == (1, 200, 4, 3)
+    assert list(post["param"].values) == ["alpha_pos", "alpha_neg", "beta"]
+    assert svi_fit.log_likelihood["choices"].shape == (1, 200, 4)
+    assert post.attrs["model"] == "asymmetric-rw" and post.attrs["method"] == "svi"
+    beta = np.asarray(post["beta"])
+    assert (beta >= 0).all() and (beta <= 20).all()
+    # The log-likelihood group sums each subject's scored trials: padding adds nothing.
+    assert np.isfinite(np.asarray(svi_fit.log_likelihood["choices"])).all()
+    assert (np.asarray(svi_fit.observed_data["choice"])[3, 30:] == -1).all()
+
+
+def test_posterior_predictive_shapes_and_padding(svi_fit, log):
+    ppc = posterior_predictive(jax.random.key(1), svi_fit, log, "asymmetric-rw", n_draws=20)
+    assert ppc["choice"].shape == (20, 4, 40)
+    assert (ppc["choice"][:, 3, 30:] == -1).all()
+    assert set(np.unique(ppc["choice"][:, :, :30])) <= {0, 1}
+    np.testing.assert_allclose(ppc["probs"][log.mask].sum(-1), 1.0, rtol=1e-5)
+
+
+def test_loo_and_compare(svi_fit, log):
+    other = fit(jax.random.key(0), log, "rw", method="svi", svi_steps=400, num_samples=200)
+    assert loo(svi_fit).loo_i.shape == (4,)
+    table = compare({"asymmetric-rw": svi_fit, "rw": other})
+    assert set(table.index) == {"asymmetric-rw", "rw"}
+    with pytest.raises(ValueError, match="at least two"):
+        compare({"rw": other})
+
+
+def test_short_nuts_reports_diagnostics_and_warns(log):
+    # 2 chains x 10 draws cannot reach a bulk ESS of 100 per chain: the warning is certain.
+    with pytest.warns(FitWarning, match="min bulk ESS"):
+        idata = fit(jax.random.key(0), log, "rw", hierarchical=False, num_warmup=10,
+                    num_samples=10, num_chains=2)
+    attrs = idata.posterior.attrs
+    assert idata.posterior["alpha_pos"].shape == (2, 10, 4)
+    assert idata.sample_stats["diverging"].shape == (2, 10)
+    assert attrs["min_ess_bulk"] < 200 and np.isfinite(attrs["max_rhat"])
+    assert attrs["n_divergent"] >= 0
+
+
+def test_fit_validates_eagerly(log):
+    key = jax.random.key(0)
+    with pytest.raises(TypeError, match="log must be a ChoiceLog"):
+        fit(key, {"choice": [0]}, "rw")
+    with pytest.raises(ValueError, match="method must be one of"):
+        fit(key, log, "rw", method="laplace")
+    with pytest.raises(ValueError, match="num_chains must be >= 1"):
+        fit(key, log, "rw", num_chains=0)
+    with pytest.raises(ValueError, match="target_accept must lie in"):
+        fit(key, log, "rw", target_accept=1.5)
+    with pytest.raises(TypeError, match="key must be a jax.random key"):
+        fit(0, log, "rw")
+    with pytest.raises(ValueError, match="needs full feedback"):
+        fit(key, log, "full-feedback-rw")
