@@ -79,6 +79,15 @@ class LogArrays(NamedTuple):
       context: 0-based context index.
       rationale: recommended action, -1 where none is logged.
       confidence: stated confidence, 0 where none is logged.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1]], [[1.0, 0.0, 1.0]], n_actions=2)
+      >>> arrays = log.arrays()
+      >>> arrays.choice.shape, arrays.outcomes.shape
+      ((1, 3), (1, 3, 2))
+      >>> arrays.outcomes[0, 0].tolist(), arrays.rationale[0].tolist()
+      ([1.0, 0.0], [-1, -1, -1])
     """
 
     choice: Array
@@ -124,6 +133,16 @@ class ChoiceLog:
       n_trials: trials of each subject ``[S]``.
       choice_base: 0 or 1, the coding the log used.
       source: where the log came from.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> log = kd.fitting.ChoiceLog.from_arrays(
+      ...     [[0, 1, 1], [1, 0, 0]], [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]],
+      ...     n_actions=2, n_trials=[3, 2])
+      >>> log
+      ChoiceLog(2 subjects, 5 trials (max 3), 2 actions, 0-based choices; from arrays)
+      >>> log.choice.tolist(), log.mask.tolist()
+      ([[0, 1, 1], [1, 0, -1]], [[True, True, True], [True, True, False]])
     """
 
     subjects: tuple[str, ...]

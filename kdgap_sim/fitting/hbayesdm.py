@@ -48,7 +48,14 @@ HBAYESDM_PRIOR = Prior(link="phi_approx", mu_scale=1.0, sigma_scale=0.2)
 
 
 def bandit2arm_delta() -> AgentModel:
-    """hBayesDM ``bandit2arm_delta``: Rescorla-Wagner (``A``) + softmax (``tau``), Q0 = 0."""
+    """hBayesDM ``bandit2arm_delta``: Rescorla-Wagner (``A``) + softmax (``tau``), Q0 = 0.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> model = kd.fitting.bandit2arm_delta()
+      >>> model.param_names, model.prior.link, dict(model.fixed)
+      (('A', 'tau'), 'phi_approx', {'q0': 0.0})
+    """
     return AgentModel(
         name="bandit2arm_delta",
         agent=Agent(RescorlaWagner(asymmetric=False), Softmax()),
@@ -66,7 +73,17 @@ def bandit2arm_delta() -> AgentModel:
 
 
 class GainLossTask(NamedTuple):
-    """A bandit whose arms give a gain of +1 with ``p_gain`` and a loss of -1 with ``p_loss``."""
+    """A bandit whose arms give a gain of +1 with ``p_gain`` and a loss of -1 with ``p_loss``.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, kdgap_sim as kd
+      >>> task = kd.fitting.GainLossTask(p_gain=jnp.array([0.6, 0.45, 0.35, 0.5]),
+      ...                                p_loss=jnp.array([0.3, 0.45, 0.5, 0.25]))
+      >>> sim = kd.fitting.bandit4arm_4par().simulate(
+      ...     jax.random.key(0), jnp.array([0.3, 0.3, 5.0, 5.0]), task, n_trials=10)
+      >>> sim["choice"].shape, bool((sim["reward"] == sim["gain"] + sim["loss"]).all())
+      ((10,), True)
+    """
 
     p_gain: Array
     p_loss: Array
@@ -74,7 +91,21 @@ class GainLossTask(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class RewardPunishmentModel(ChoiceModel):
-    """hBayesDM ``bandit4arm_4par``: separate reward and punishment values (see module docstring)."""
+    """hBayesDM ``bandit4arm_4par``: separate reward and punishment values (see module docstring).
+
+    Example:
+      >>> import jax, jax.numpy as jnp, pandas as pd, kdgap_sim as kd
+      >>> df = pd.DataFrame({"subjID": [1, 1], "choice": [1, 3],
+      ...                    "gain": [1.0, 0.0], "loss": [0.0, -1.0]})
+      >>> log = kd.fitting.ChoiceLog.from_dataframe(df, n_actions=4)
+      >>> model = kd.fitting.RewardPunishmentModel().for_log(log)
+      >>> one = jax.tree_util.tree_map(lambda x: x[0], log.arrays())
+      >>> probs = jnp.exp(model.log_probs(jnp.array([0.5, 0.5, 2.0, 2.0]), one))
+      >>> probs[0].tolist()  # Q^r = Q^p = 0 before the first outcome
+      [0.25, 0.25, 0.25, 0.25]
+      >>> int(probs[1].argmax())  # arm 0 (choice 1) was rewarded
+      0
+    """
 
     name: str = "bandit4arm_4par"
     params: tuple[ParamSpec, ...] = (
@@ -150,7 +181,14 @@ class RewardPunishmentModel(ChoiceModel):
 
 
 def bandit4arm_4par() -> RewardPunishmentModel:
-    """hBayesDM ``bandit4arm_4par``: ``Arew``, ``Apun`` in [0, 1]; ``R``, ``P`` in [0, 30]."""
+    """hBayesDM ``bandit4arm_4par``: ``Arew``, ``Apun`` in [0, 1]; ``R``, ``P`` in [0, 30].
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> model = kd.fitting.bandit4arm_4par()
+      >>> [(p.name, p.low, p.high) for p in model.params]
+      [('Arew', 0.0, 1.0), ('Apun', 0.0, 1.0), ('R', 0.0, 30.0), ('P', 0.0, 30.0)]
+    """
     return RewardPunishmentModel()
 
 

@@ -43,11 +43,37 @@ RHAT_MAX = 1.01
 
 
 class FitWarning(UserWarning):
-    """Poor convergence: R-hat above 1.01, low bulk ESS or divergent transitions."""
+    """Poor convergence: R-hat above 1.01, low bulk ESS or divergent transitions.
+
+    Emitted by :func:`fit` (NUTS, ``warn=True``); filter or raise it with the
+    :mod:`warnings` machinery.
+
+    Example:
+      >>> import warnings, kdgap_sim as kd
+      >>> issubclass(kd.fitting.FitWarning, UserWarning)
+      True
+      >>> with warnings.catch_warnings(record=True) as caught:
+      ...     warnings.simplefilter("always")
+      ...     warnings.warn("poor convergence", kd.fitting.FitWarning)
+      >>> caught[0].category.__name__
+      'FitWarning'
+    """
 
 
 def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_contexts: int = 1) -> Array:
-    """Log-likelihood of each subject's scored choices, ``[S]`` (``values``: ``[S, n_params]``)."""
+    r"""Log-likelihood of each subject's scored choices, ``[S]`` (``values``: ``[S, n_params]``).
+
+    :math:`\ell_s = \sum_{t\ \mathrm{scored}} \log \pi_{\theta_s}(c_{s,t} \mid h_{s,t})`.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1., 0., 1.], [0., 1., 0.]],
+      ...                                        n_actions=2, n_trials=[3, 2])
+      >>> model = kd.fitting.make_model("rw")
+      >>> ll = kd.fitting.subject_log_lik(model, jnp.array([[0.3, 0.0], [0.3, 0.0]]), log.arrays())
+      >>> [round(x, 4) for x in ll.tolist()]  # beta = 0: log(1/2) per logged trial
+      [-2.0794, -1.3863]
+    """
     log_probs = jax.vmap(lambda v, d: model.log_probs(v, d, n_contexts))(values, arrays)
     chosen = jnp.take_along_axis(log_probs, arrays.choice[..., None], axis=-1)[..., 0]
     return jnp.sum(jnp.where(arrays.scored, chosen, 0.0), axis=-1)
@@ -59,6 +85,19 @@ def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, 
     Sites: ``mu_pr``, ``sigma`` (hierarchical only; ``[n_params]``), ``z``
     (``[S, n_params]``); deterministic ``mu_<name>`` (group level), ``<name>``
     (``[S]``) and ``log_lik`` (``[S]``); a factor ``choices``.
+
+    Example:
+      >>> import functools, kdgap_sim as kd
+      >>> from numpyro.handlers import seed, trace
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1., 0., 1.], [0., 1., 0.]],
+      ...                                        n_actions=2, n_trials=[3, 2])
+      >>> fn = functools.partial(kd.fitting.numpyro_model, model=kd.fitting.make_model("rw"),
+      ...                        hierarchical=True)
+      >>> sites = trace(seed(fn, 0)).get_trace(log.arrays())
+      >>> sorted(sites)  # 'subject' is the plate
+      ['alpha_pos', 'beta', 'choices', 'log_lik', 'mu_alpha_pos', 'mu_beta', 'mu_pr', 'sigma', 'subject', 'z']
+      >>> sites["z"]["value"].shape, sites["log_lik"]["value"].shape
+      ((2, 2), (2,))
     """
     n_params = len(model.params)
     n_subjects = arrays.choice.shape[0]
@@ -114,7 +153,19 @@ def _to_idata(samples, log: ChoiceLog, model: ChoiceModel, hierarchical: bool, s
 
 
 def diagnostics(idata) -> dict[str, float]:
-    """Max R-hat and min bulk ESS over all posterior variables (``z`` and ``log_lik`` aside), divergences."""
+    """Max R-hat and min bulk ESS over all posterior variables (``log_lik`` aside), divergences.
+
+    R-hat needs two or more chains (NaN otherwise); ``n_divergent`` is NaN
+    without NUTS ``sample_stats``. Rank-normalised R-hat and bulk ESS: Vehtari
+    et al. (2021), Bayesian Analysis 16:667 (arXiv 1903.08008).
+
+    Example:
+      >>> import numpy as np, arviz as az, kdgap_sim as kd
+      >>> draws = np.random.default_rng(0).normal(size=(2, 500))  # 2 well-mixed chains
+      >>> diag = kd.fitting.diagnostics(az.from_dict(posterior={"mu_beta": draws}))
+      >>> diag["n_chains"], diag["n_draws"], diag["max_rhat"] < 1.01, diag["min_ess_bulk"] > 500
+      (2.0, 500.0, True, True)
+    """
     import arviz as az
 
     names = [v for v in idata.posterior.data_vars if v not in ("log_lik",)]
@@ -199,7 +250,7 @@ def fit(
       >>> import jax, kdgap_sim as kd
       >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1, 1]], [[0., 1., 1., 0.]], n_actions=2)
       >>> idata = kd.fitting.fit(jax.random.key(0), log, "rw", hierarchical=False,
-      ...                        method="svi", svi_steps=200, num_samples=100)
+      ...                        method="svi", svi_steps=50, num_samples=20)
       >>> sorted(idata.posterior["alpha_pos"].dims)
       ['chain', 'draw', 'subject']
     """
@@ -287,6 +338,19 @@ def posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model: str | Choic
     :math:`\pi_\theta(\cdot \mid h_t)`, where the history :math:`h_t` is the
     *logged* one. Returns ``choice`` ``[draws, S, T]`` (-1 on padding) and the
     posterior-mean action probabilities ``probs`` ``[S, T, K]``.
+
+    Example:
+      >>> import jax, numpy as np, arviz as az, kdgap_sim as kd
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1., 0., 1.], [0., 1., 0.]],
+      ...                                        n_actions=2, n_trials=[3, 2])
+      >>> idata = az.from_dict(  # 10 draws of "rw" parameters (a fit would give these)
+      ...     posterior={"alpha_pos": np.full((1, 10, 2), 0.3), "beta": np.zeros((1, 10, 2))},
+      ...     coords={"subject": list(log.subjects)}, dims={"alpha_pos": ["subject"], "beta": ["subject"]})
+      >>> pred = kd.fitting.posterior_predictive(jax.random.key(0), idata, log, "rw", n_draws=5)
+      >>> pred["choice"].shape, pred["choice"][:, 1, 2].tolist()  # subject 1 has 2 trials
+      ((5, 2, 3), [-1, -1, -1, -1, -1])
+      >>> np.allclose(pred["probs"], 0.5)  # beta = 0: uniform
+      True
     """
     validation.check_key(key, "key")
     validation.check_int("n_draws", n_draws, minimum=1)
@@ -310,7 +374,19 @@ def posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model: str | Choic
 
 
 def add_posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model, n_draws: int = 100):
-    """Adds :func:`posterior_predictive` choices to ``idata`` as group ``posterior_predictive``."""
+    """Adds :func:`posterior_predictive` choices to ``idata`` as group ``posterior_predictive``.
+
+    Example:
+      >>> import jax, numpy as np, arviz as az, kdgap_sim as kd
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1., 0., 1.], [0., 1., 0.]],
+      ...                                        n_actions=2, n_trials=[3, 2])
+      >>> idata = az.from_dict(  # 10 draws of "rw" parameters (a fit would give these)
+      ...     posterior={"alpha_pos": np.full((1, 10, 2), 0.3), "beta": np.zeros((1, 10, 2))},
+      ...     coords={"subject": list(log.subjects)}, dims={"alpha_pos": ["subject"], "beta": ["subject"]})
+      >>> idata = kd.fitting.add_posterior_predictive(jax.random.key(0), idata, log, "rw", n_draws=4)
+      >>> idata.posterior_predictive["choice"].dims, idata.posterior_predictive["choice"].shape
+      (('chain', 'draw', 'subject', 'trial'), (1, 4, 2, 3))
+    """
     draws = posterior_predictive(key, idata, log, model, n_draws)
     idata.add_groups(
         posterior_predictive={"choice": draws["choice"][None]},
@@ -321,14 +397,40 @@ def add_posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model, n_draws
 
 
 def loo(idata):
-    """PSIS-LOO with one subject left out at a time (``arviz.loo``, pointwise)."""
+    """PSIS-LOO with one subject left out at a time (``arviz.loo``, pointwise).
+
+    Pareto-smoothed importance sampling LOO: Vehtari, Gelman & Gabry (2017),
+    Stat. Comput. 27:1413 (arXiv 1507.04544).
+
+    Example:
+      >>> import numpy as np, arviz as az, kdgap_sim as kd
+      >>> log_lik = -2.0 + 0.01 * np.random.default_rng(0).normal(size=(1, 200, 3))
+      >>> idata = az.from_dict(posterior={"beta": np.zeros((1, 200))},
+      ...                      log_likelihood={"choices": log_lik})
+      >>> res = kd.fitting.loo(idata)
+      >>> res.loo_i.shape, round(float(res.elpd_loo), 1)  # 3 subjects at log-lik -2
+      ((3,), -6.0)
+    """
     import arviz as az
 
     return az.loo(idata, pointwise=True)
 
 
 def compare(fits: dict[str, Any]):
-    """Ranks fits of the same log by PSIS-LOO (``arviz.compare``); a pandas DataFrame."""
+    """Ranks fits of the same log by PSIS-LOO (``arviz.compare``); a pandas DataFrame.
+
+    Example:
+      >>> import numpy as np, arviz as az, kdgap_sim as kd
+      >>> rng = np.random.default_rng(0)
+      >>> def fake_fit(mean):  # what fit() stores: per-subject log-likelihood draws
+      ...     return az.from_dict(
+      ...         posterior={"beta": np.zeros((1, 200))},
+      ...         log_likelihood={"choices": mean + 0.01 * rng.normal(size=(1, 200, 3))},
+      ...         coords={"subject": ["a", "b", "c"]}, dims={"choices": ["subject"]})
+      >>> table = kd.fitting.compare({"worse": fake_fit(-3.0), "better": fake_fit(-1.0)})
+      >>> list(table.index), int(table.loc["better", "rank"])
+      (['better', 'worse'], 0)
+    """
     import arviz as az
 
     if not isinstance(fits, dict) or len(fits) < 2:

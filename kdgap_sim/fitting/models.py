@@ -48,7 +48,16 @@ LINKS = ("probit", "phi_approx")
 
 
 def phi_approx(x: Array) -> Array:
-    r"""Stan's ``Phi_approx``: :math:`\mathrm{logit}^{-1}(0.07056 x^3 + 1.5976 x)`."""
+    r"""Stan's ``Phi_approx``: :math:`\mathrm{logit}^{-1}(0.07056 x^3 + 1.5976 x)`.
+
+    A logistic approximation of the standard normal CDF used by hBayesDM's
+    Stan models (Stan Functions Reference, "Phi_approx").
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> [round(x, 3) for x in kd.fitting.phi_approx(jnp.array([-1.0, 0.0, 1.0])).tolist()]
+      [0.159, 0.5, 0.841]
+    """
     return jax.nn.sigmoid(0.07056 * x**3 + 1.5976 * x)
 
 
@@ -61,6 +70,13 @@ class ParamSpec:
       low, high: bounds; the parameter is ``low + (high - low) * link(raw)``.
       targets: flat names of the agent params set to this value.
       description: one line for tables and docs.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.fitting.make_model("rw").params[1]
+      ParamSpec(name='beta', low=0.0, high=20.0, targets=('beta',), description='softmax inverse temperature')
+      >>> kd.fitting.ParamSpec("rate", 0.0, 1.0, ("alpha_pos", "alpha_neg")).targets
+      ('alpha_pos', 'alpha_neg')
     """
 
     name: str
@@ -72,7 +88,22 @@ class ParamSpec:
 
 @dataclasses.dataclass(frozen=True)
 class Prior:
-    """Link and hyperprior scales shared by a model's parameters (see the module docstring)."""
+    """Link and hyperprior scales shared by a model's parameters (see the module docstring).
+
+    Attributes:
+      link: ``"probit"`` (exact normal CDF) or ``"phi_approx"`` (hBayesDM's).
+      mu_scale: standard deviation of the normal prior on group raw means.
+      sigma_scale: scale of the half-normal prior on group raw spreads.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.fitting.Prior()
+      Prior(link='probit', mu_scale=1.0, sigma_scale=0.5)
+      >>> kd.fitting.Prior(link="logit")
+      Traceback (most recent call last):
+      ...
+      ValueError: link must be one of ('probit', 'phi_approx'), got 'logit'
+    """
 
     link: str = "probit"
     mu_scale: float = 1.0
@@ -84,7 +115,21 @@ class Prior:
 
 
 class ChoiceModel(abc.ABC):
-    """A fittable model: free parameters, a prior and per-trial action log-probabilities."""
+    """A fittable model: free parameters, a prior and per-trial action log-probabilities.
+
+    Subclasses set ``name``, ``params``, ``prior`` and ``description`` and
+    implement :meth:`log_probs` and :meth:`simulate`
+    (:class:`AgentModel`, :class:`~kdgap_sim.fitting.RewardPunishmentModel`).
+    Raw (unbounded) values map to bounded ones by ``low + (high - low) * link(raw)``.
+
+    Example:
+      >>> import jax.numpy as jnp, kdgap_sim as kd
+      >>> model = kd.fitting.make_model("rw")
+      >>> isinstance(model, kd.fitting.ChoiceModel), model.param_names
+      (True, ('alpha_pos', 'beta'))
+      >>> model.transform(jnp.zeros(2)).tolist()  # probit(0) = 0.5 of each range
+      [0.5, 10.0]
+    """
 
     name: str
     params: tuple[ParamSpec, ...]
@@ -154,6 +199,20 @@ class AgentModel(ChoiceModel):
       per_context: keep beliefs and habits per logged context (False: one set).
       unroll: ``lax.scan`` unroll factor over trials (a speed knob only).
       description: one line.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, kdgap_sim as kd
+      >>> from kdgap_sim.agents import Agent, RescorlaWagner, Softmax
+      >>> model = kd.fitting.AgentModel(
+      ...     name="my-rw", agent=Agent(RescorlaWagner(asymmetric=False), Softmax()),
+      ...     params=(kd.fitting.ParamSpec("alpha", 0.0, 1.0, ("alpha_pos",)),
+      ...             kd.fitting.ParamSpec("beta", 0.0, 10.0, ("beta",))))
+      >>> float(model.agent_params(jnp.array([0.3, 2.0])).actor.beta)
+      2.0
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1]], [[1.0, 0.0]], n_actions=2)
+      >>> one = jax.tree_util.tree_map(lambda x: x[0], log.arrays())
+      >>> jnp.exp(model.log_probs(jnp.array([0.3, 0.0]), one)).tolist()  # beta = 0: uniform
+      [[0.5, 0.5], [0.5, 0.5]]
     """
 
     name: str
@@ -341,7 +400,15 @@ MODELS: dict[str, Callable[..., ChoiceModel]] = {
 
 
 def register_model(name: str, factory: Callable[..., ChoiceModel]) -> None:
-    """Adds a model factory under ``name`` (used by :mod:`kdgap_sim.fitting.hbayesdm`)."""
+    """Adds a model factory under ``name`` (used by :mod:`kdgap_sim.fitting.hbayesdm`).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> kd.fitting.register_model("my-rw", lambda: kd.fitting.make_model("rw"))
+      >>> kd.fitting.make_model("my-rw").param_names
+      ('alpha_pos', 'beta')
+      >>> del kd.fitting.MODELS["my-rw"]  # keep the registry as it was
+    """
     MODELS[name] = factory
 
 
