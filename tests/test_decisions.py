@@ -8,6 +8,7 @@ from scipy.optimize import linprog
 
 import kdgap_sim as kd
 from kdgap_sim import decisions as dec
+from kdgap_sim.decisions import problems as dec_problems
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_min_linear_in_box_matches_linear_programming():
         r = rng.uniform(0, 0.5)
         bounds = [(max(pi - r, 0), min(pi + r, 1)) for pi in p]
         ref = linprog(d, A_eq=np.ones((1, 4)), b_eq=[1.0], bounds=bounds).fun
-        got = float(dec._min_linear_in_box(jnp.asarray(d), jnp.asarray(p), jnp.float32(r)))
+        got = float(dec_problems._min_linear_in_box(jnp.asarray(d), jnp.asarray(p), jnp.float32(r)))
         assert got == pytest.approx(ref, abs=1e-5)
 
 
