@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kdgap_sim import validation
+from kdgap_sim import action_axis, threefry, validation
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.envs.base import Environment
 from kdgap_sim.types import Array, PRNGKey, Rationale, Summary, Trajectory
@@ -69,14 +69,13 @@ def init_summary(n_actions: int) -> Summary:
 def _accumulate(summary: Summary, t: Array, step: _Step, expected: Array) -> Summary:
     n = step.beliefs.shape[-1]
     taken = jax.nn.one_hot(step.action, n, dtype=jnp.int32)
-    best = jnp.max(expected)
-    is_optimal = jnp.sum(expected * taken) >= best
-    is_greedy = jnp.sum(step.beliefs * taken) >= jnp.max(step.beliefs)
-    recommended = jax.nn.one_hot(step.rationale.action, n, dtype=jnp.float32)
-    rationale_optimal = jnp.sum(expected * recommended) >= best
+    best = action_axis.largest(expected)
+    is_optimal = action_axis.entry(expected, step.action) >= best
+    is_greedy = action_axis.entry(step.beliefs, step.action) >= action_axis.largest(step.beliefs)
+    rationale_optimal = action_axis.entry(expected, step.rationale.action) >= best
     follows = step.action == step.rationale.action
     correct = step.rationale.correct
-    outcome_of_recommended = jnp.sum(step.outcomes * recommended)
+    outcome_of_recommended = action_axis.entry(step.outcomes, step.rationale.action)
     i32 = lambda b: b.astype(jnp.int32)  # noqa: E731
     return Summary(
         n_steps=summary.n_steps + 1,
@@ -115,14 +114,14 @@ def _rollout_impl(
 
     def trial(carry, forced_action):
         t, obs, env_state, agent_state, summary = carry
-        k_t = jax.random.fold_in(trials_key, t)
+        k_t = threefry.fold_in(trials_key, t)
         decision = agent.act(k_t, agent_state, obs, agent_params)
         forced = forced_action >= 0
         action = jnp.where(forced, forced_action, decision.action).astype(jnp.int32)
         expected = env.expected_rewards(env_state, env_params)
-        regret = jnp.max(expected) - jnp.sum(expected * jax.nn.one_hot(action, n))
+        regret = action_axis.largest(expected) - action_axis.entry(expected, action)
         next_obs, env_state, feedback = env.step(
-            jax.random.fold_in(k_t, 2), env_state, action, env_params
+            threefry.fold_in(k_t, 2), env_state, action, env_params
         )
         agent_state = agent.learn(agent_state, obs, action, feedback, forced, agent_params)
         step = _Step(
@@ -132,7 +131,7 @@ def _rollout_impl(
             reward=feedback.reward,
             outcomes=feedback.outcomes,
             regret=regret,
-            optimal_action=jnp.argmax(expected).astype(jnp.int32),
+            optimal_action=action_axis.first_argmax(expected),
             forced=forced,
         )
         summary = _accumulate(summary, t, step, expected)

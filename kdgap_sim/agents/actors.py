@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from kdgap_sim import validation
+from kdgap_sim import action_axis, threefry, validation
 from kdgap_sim.params import Params, params_class, validate_scalar_params
 from kdgap_sim.types import Array, PRNGKey, Rationale
 
@@ -63,15 +63,17 @@ def push_action(history: ActionHistory, action: Array) -> ActionHistory:
 
 def sample_from_probs(u: Array, probs: Array) -> Array:
     """Inverse-CDF sample: the action ``a`` with ``F(a-1) <= u < F(a)``, for ``u ~ U[0, 1)``."""
-    cdf = jnp.cumsum(probs)
-    action = jnp.sum(cdf <= u * cdf[-1])
+    cdf = action_axis.running_total(probs)
+    # A reduction (not a fold): XLA then computes the action once instead of
+    # fusing the random draw behind it into each of its many consumers.
+    action = jnp.sum(cdf <= u * cdf[..., -1:], axis=-1)
     return jnp.minimum(action, probs.shape[-1] - 1).astype(jnp.int32)
 
 
 def greedy_probs(beliefs: Array) -> Array:
     """Uniform over the actions of maximal belief."""
-    is_max = (beliefs >= jnp.max(beliefs)).astype(jnp.float32)
-    return is_max / jnp.sum(is_max)
+    is_max = (beliefs >= action_axis.largest(beliefs)[..., None]).astype(jnp.float32)
+    return is_max / action_axis.total(is_max)[..., None]
 
 
 class Actor(abc.ABC):
@@ -117,7 +119,7 @@ class Actor(abc.ABC):
     ) -> Array:
         """Samples an action from :meth:`action_probs` with one uniform draw."""
         probs = self.action_probs(history, beliefs, rationale, params)
-        return sample_from_probs(jax.random.uniform(key), probs)
+        return sample_from_probs(threefry.uniform(key), probs)
 
     def update(self, history: ActionHistory, action: Array) -> ActionHistory:
         """The context after ``action`` was taken."""
@@ -183,7 +185,7 @@ class Softmax(Actor):
         return SoftmaxParams()
 
     def action_probs(self, history, beliefs, rationale, params: SoftmaxParams) -> Array:
-        return jax.nn.softmax(params.beta * beliefs)
+        return action_axis.softmax(params.beta * beliefs)
 
 
 @params_class
@@ -266,7 +268,7 @@ class FrequencyBiased(Actor):
         return FrequencyBiasedParams()
 
     def action_probs(self, history, beliefs, rationale, params: FrequencyBiasedParams) -> Array:
-        return jax.nn.softmax(params.beta * beliefs + params.kappa * jnp.log1p(history.counts))
+        return action_axis.softmax(params.beta * beliefs + params.kappa * jnp.log1p(history.counts))
 
 
 @params_class

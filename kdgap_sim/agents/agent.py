@@ -12,9 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple
 
-import jax
-
-from kdgap_sim import validation
+from kdgap_sim import threefry, validation
 from kdgap_sim.agents.actors import ActionHistory, Actor
 from kdgap_sim.agents.predictors import Predictor
 from kdgap_sim.params import Params, params_class
@@ -129,8 +127,8 @@ class Agent:
         must not draw from ``key`` itself except through other ``fold_in`` data
         (the rollout gives the environment ``fold_in(key, 2)``).
         """
-        k_predictor = jax.random.fold_in(key, 0)
-        k_actor = jax.random.fold_in(key, 1)
+        k_predictor = threefry.fold_in(key, 0)
+        k_actor = threefry.fold_in(key, 1)
         beliefs = self.predictor.beliefs(state.predictor, obs, params.predictor)
         rationale = self.predictor.recommend(k_predictor, state.predictor, obs, params.predictor)
         probs = self.actor.action_probs(state.actor, beliefs, rationale, params.actor)

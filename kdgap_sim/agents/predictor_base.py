@@ -10,10 +10,9 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 
-from kdgap_sim import validation
+from kdgap_sim import action_axis, validation
 from kdgap_sim.params import Params, validate_scalar_params
 from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale
 
@@ -67,11 +66,11 @@ class Predictor(abc.ABC):
 
 def argmax_first(values: Array) -> Array:
     """Index of the maximum, lowest index among ties, as int32."""
-    return jnp.argmax(values).astype(jnp.int32)
+    return action_axis.first_argmax(values)
 
 
 def rationale_from(values: Array, index: Array) -> Rationale:
     """Rationale recommending ``argmax(index)`` with confidence ``clip(values[action], 0, 1)``."""
     action = argmax_first(index)
-    confidence = jnp.clip(jnp.sum(values * jax.nn.one_hot(action, values.shape[-1])), 0.0, 1.0)
+    confidence = jnp.clip(action_axis.entry(values, action), 0.0, 1.0)
     return Rationale(action=action, confidence=confidence, correct=jnp.bool_(True))

@@ -11,10 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-import jax
 import jax.numpy as jnp
 
-from kdgap_sim import validation
+from kdgap_sim import action_axis, threefry, validation
 from kdgap_sim.envs.base import Environment
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.types import Array, Feedback, PRNGKey
@@ -121,12 +120,12 @@ class BernoulliBandit(Environment):
 
     def step(self, key, state: BanditState, action, params: BernoulliBanditParams):
         # Without drift the key is used for the outcomes alone (no split: one hash saved).
-        k_outcome = jax.random.fold_in(key, 0) if self.drift else key
-        outcomes = (jax.random.uniform(k_outcome, (self.n_arms,)) < state.means).astype(jnp.float32)
-        reward = jnp.sum(outcomes * jax.nn.one_hot(action, self.n_arms, dtype=jnp.float32))
+        k_outcome = threefry.fold_in(key, 0) if self.drift else key
+        outcomes = (threefry.uniform(k_outcome, (self.n_arms,)) < state.means).astype(jnp.float32)
+        reward = action_axis.entry(outcomes, action)
         means = state.means
         if self.drift:
-            noise = jax.random.normal(jax.random.fold_in(key, 1), (self.n_arms,))
+            noise = threefry.normal(threefry.fold_in(key, 1), (self.n_arms,))
             means = jnp.clip(means + params.drift_scale * noise, 0.0, 1.0)
         return jnp.int32(0), BanditState(means=means, t=state.t + 1), Feedback(reward, outcomes)
 
@@ -177,12 +176,12 @@ class GaussianBandit(Environment):
         return jnp.int32(0), BanditState(means=jnp.asarray(params.means, jnp.float32), t=jnp.int32(0))
 
     def step(self, key, state: BanditState, action, params: GaussianBanditParams):
-        k_outcome = jax.random.fold_in(key, 0) if self.drift else key
-        outcomes = state.means + params.noise * jax.random.normal(k_outcome, (self.n_arms,))
-        reward = jnp.sum(outcomes * jax.nn.one_hot(action, self.n_arms, dtype=jnp.float32))
+        k_outcome = threefry.fold_in(key, 0) if self.drift else key
+        outcomes = state.means + params.noise * threefry.normal(k_outcome, (self.n_arms,))
+        reward = action_axis.entry(outcomes, action)
         means = state.means
         if self.drift:
-            means = means + params.drift_scale * jax.random.normal(jax.random.fold_in(key, 1), (self.n_arms,))
+            means = means + params.drift_scale * threefry.normal(threefry.fold_in(key, 1), (self.n_arms,))
         return jnp.int32(0), BanditState(means=means, t=state.t + 1), Feedback(reward, outcomes)
 
     def expected_rewards(self, state: BanditState, params) -> Array:

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kdgap_sim import validation
+from kdgap_sim import threefry, validation
 from kdgap_sim.decisions import DecisionProblem
 from kdgap_sim.envs.base import Environment
 from kdgap_sim.params import Params, params_class
@@ -174,7 +174,7 @@ class ContextualBandit(Environment):
     def step(self, key, state: ContextState, action, params: ContextualBanditParams):
         k_outcome, k_next = jax.random.split(key)
         means = params.reward_probs[state.context]
-        outcomes = (jax.random.uniform(k_outcome, (self.n_arms,)) < means).astype(jnp.float32)
+        outcomes = (threefry.uniform(k_outcome, (self.n_arms,)) < means).astype(jnp.float32)
         reward = jnp.sum(outcomes * jax.nn.one_hot(action, self.n_arms, dtype=jnp.float32))
         s = _draw_state(k_next, params.state_probs)
         return s, ContextState(context=s, t=state.t + 1), Feedback(reward, outcomes)
@@ -299,7 +299,7 @@ class EventDecision(Environment):
 
     def step(self, key, state: ContextState, action, params: EventDecisionParams):
         k_event, k_next = jax.random.split(key)
-        event = (jax.random.uniform(k_event) < params.event_probs[state.context]).astype(jnp.int32)
+        event = (threefry.uniform(k_event) < params.event_probs[state.context]).astype(jnp.int32)
         outcomes = params.payoffs[:, event].astype(jnp.float32)
         reward = jnp.sum(outcomes * jax.nn.one_hot(action, self.n_actions, dtype=jnp.float32))
         s = _draw_state(k_next, params.state_probs)
@@ -402,15 +402,15 @@ class LinearContextualBandit(Environment):
         validation.check_shape(f"{name}.bias", params.bias, (self.n_arms,))
 
     def reset(self, key: PRNGKey, params) -> tuple[Array, ContextState]:
-        x = jax.random.normal(key, (self.n_features,))
+        x = threefry.normal(key, (self.n_features,))
         return x, ContextState(context=x, t=jnp.int32(0))
 
     def step(self, key, state: ContextState, action, params: LinearContextualBanditParams):
         k_outcome, k_next = jax.random.split(key)
         means = self.expected_rewards(state, params)
-        outcomes = (jax.random.uniform(k_outcome, (self.n_arms,)) < means).astype(jnp.float32)
+        outcomes = (threefry.uniform(k_outcome, (self.n_arms,)) < means).astype(jnp.float32)
         reward = jnp.sum(outcomes * jax.nn.one_hot(action, self.n_arms, dtype=jnp.float32))
-        x = jax.random.normal(k_next, (self.n_features,))
+        x = threefry.normal(k_next, (self.n_features,))
         return x, ContextState(context=x, t=state.t + 1), Feedback(reward, outcomes)
 
     def expected_rewards(self, state: ContextState, params: LinearContextualBanditParams) -> Array:

@@ -15,7 +15,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
-from kdgap_sim import validation
+from kdgap_sim import threefry, validation
 from kdgap_sim.envs.bandit import BanditState
 from kdgap_sim.envs.base import Environment
 from kdgap_sim.params import Params, params_class
@@ -84,7 +84,7 @@ class ReversalBandit(Environment):
         return jnp.int32(0), BanditState(means=jnp.asarray(params.probs, jnp.float32), t=jnp.int32(0))
 
     def step(self, key, state: BanditState, action, params: ReversalBanditParams):
-        outcomes = (jax.random.uniform(key, (self.n_arms,)) < state.means).astype(jnp.float32)
+        outcomes = (threefry.uniform(key, (self.n_arms,)) < state.means).astype(jnp.float32)
         reward = jnp.sum(outcomes * jax.nn.one_hot(action, self.n_arms, dtype=jnp.float32))
         t = state.t + 1
         every = jnp.maximum(jnp.round(params.reversal_every), 1.0).astype(jnp.int32)

@@ -49,7 +49,7 @@ def main(quick: bool = True, out_dir: str = "kdgap_gallery") -> dict[str, float]
             numbers[f"{name}_{field}"] = row[field]
         rows.append((f"{LABELS[name]}: before -> after",
                      f"{row['before']:.3f} -> {row['after']:.3f}", CLAIMS[name] + " (qualitative)"))
-        rows.append((f"  difference [95% paired interval]",
+        rows.append(("  difference [95% paired interval]",
                      f"{row['diff']:+.3f} [{row['diff_low']:+.3f}, {row['diff_high']:+.3f}]", ""))
     print(f"PPO-clip + KL, {n_updates} updates of {n_envs} bandits; evaluated on {n_eval} held-out "
           "bandits (10 arms, 50 trials)")

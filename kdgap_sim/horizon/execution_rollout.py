@@ -20,7 +20,7 @@ from kdgap_sim import validation
 from kdgap_sim.envs.execution import ExecutionTask
 from kdgap_sim.horizon.executor import ExecutorParams, SelfConditioningExecutor
 from kdgap_sim.rollout import seed_keys
-from kdgap_sim.types import PRNGKey
+from kdgap_sim.types import Array, PRNGKey
 
 RECORD_MODES = ("summary", "trajectory")
 
