@@ -43,6 +43,8 @@ PUBLIC_MODULES = (
     "kdgap_sim.rewards",
     "kdgap_sim.sweep",
     "kdgap_sim.training",
+    "kdgap_sim.threefry",
+    "kdgap_sim.action_axis",
 )
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -24,6 +24,8 @@ import jax.numpy as jnp
 
 from kdgap_sim.types import Array
 
+__all__ = ["entry", "first_argmax", "largest", "running_total", "softmax", "total"]
+
 MAX_UNROLLED = 16
 
 

@@ -42,6 +42,8 @@ from jax import lax
 
 from kdgap_sim.types import Array, PRNGKey
 
+__all__ = ["bits32", "fold_in", "hash_2x32", "normal", "uniform"]
+
 _ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
 _PARITY = np.uint32(0x1BD11BDA)
 _FLOAT32_ONE_BITS = np.array(1.0, np.float32).view(np.uint32)
