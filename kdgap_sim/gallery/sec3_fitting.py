@@ -159,31 +159,37 @@ def simulate_log(key, condition: Condition, truth: dict[str, np.ndarray]) -> kd.
     """Runs every subject in every context with ``kd.rollout``; returns the validated choice log."""
     env, agent = PayoffBandit(), _agent(condition)
     n_subjects, n_trials = len(next(iter(truth.values()))), condition.trials_per_context
-    env_params = jax.tree.map(lambda *x: jnp.stack(x), *[
-        env.default_params().replace(probs=jnp.array(p, jnp.float32)) for p in CONTEXTS])
-    params = jax.vmap(lambda values: agent.default_params().replace(q0=Q0, **values))(
-        {k: jnp.asarray(v, jnp.float32) for k, v in truth.items()})
-    if condition.forced:  # odd trials free; even trials impose each arm on half of them, random order
-        arms = jnp.arange(n_trials // 2) % 2
-        k_forced = jax.random.fold_in(key, 1)
-        orders = jax.vmap(lambda k: jax.random.permutation(k, arms))(
-            jax.random.split(k_forced, n_subjects * len(CONTEXTS))).reshape(n_subjects, len(CONTEXTS), -1)
-        forced = jnp.stack([orders, jnp.full_like(orders, -1)], axis=-1).reshape(n_subjects, len(CONTEXTS), -1)
-    else:
-        forced = jnp.full((n_subjects, len(CONTEXTS), n_trials), -1, jnp.int32)
+    n_contexts = len(CONTEXTS)
 
-    def one(k, env_p, agent_p, forced_actions):
-        return kd.rollout(k, env, env_p, agent, agent_p, n_trials, record="trajectory",
-                          forced_actions=forced_actions)
+    @jax.jit
+    def run(key, values):  # one compilation: subjects x contexts x trials
+        if condition.forced:  # odd trials free; even trials impose each arm on half of them, random order
+            arms = jnp.arange(n_trials // 2) % 2
+            keys = jax.random.split(jax.random.fold_in(key, 1), n_subjects * n_contexts)
+            orders = jax.vmap(lambda k: jax.random.permutation(k, arms))(keys).reshape(n_subjects, n_contexts, -1)
+            forced = jnp.stack([orders, jnp.full_like(orders, -1)], axis=-1).reshape(n_subjects, n_contexts, -1)
+        else:
+            forced = jnp.full((n_subjects, n_contexts, n_trials), -1, jnp.int32)
 
-    keys = jax.vmap(lambda s: kd.seed_keys(jax.random.fold_in(key, s + 2), len(CONTEXTS)))(jnp.arange(n_subjects))
-    over_contexts = jax.vmap(one, in_axes=(0, 0, None, 0))
-    out = jax.jit(jax.vmap(over_contexts, in_axes=(0, None, 0, 0)))(keys, env_params, params, forced)
-    shape = (n_subjects * len(CONTEXTS) * n_trials,)
+        def subject(s, subject_values, subject_forced):
+            params = agent.default_params().replace(q0=Q0, **subject_values)
+
+            def context(k, probs, forced_actions):
+                env_params = env.default_params().replace(probs=probs)
+                return kd.rollout(k, env, env_params, agent, params, n_trials, record="trajectory",
+                                  forced_actions=forced_actions)
+
+            keys = kd.seed_keys(jax.random.fold_in(key, s + 2), n_contexts)
+            return jax.vmap(context)(keys, jnp.asarray(CONTEXTS, jnp.float32), subject_forced)
+
+        return jax.vmap(subject)(jnp.arange(n_subjects), values, forced)
+
+    out = run(key, {k: jnp.asarray(v, jnp.float32) for k, v in truth.items()})
+    shape = (n_subjects * n_contexts * n_trials,)
     data = {
-        "subject": np.repeat(np.arange(n_subjects), len(CONTEXTS) * n_trials),
-        "trial": np.tile(np.arange(1, len(CONTEXTS) * n_trials + 1), n_subjects),
-        "context": np.tile(np.repeat(np.arange(len(CONTEXTS)), n_trials), n_subjects),
+        "subject": np.repeat(np.arange(n_subjects), n_contexts * n_trials),
+        "trial": np.tile(np.arange(1, n_contexts * n_trials + 1), n_subjects),
+        "context": np.tile(np.repeat(np.arange(n_contexts), n_trials), n_subjects),
         "choice": np.asarray(out.action).reshape(shape),
         "reward": np.asarray(out.reward).reshape(shape),
         "forced": np.asarray(out.forced).reshape(shape).astype(int),
