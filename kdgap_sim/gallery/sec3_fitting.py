@@ -231,8 +231,8 @@ def asymmetry_summary(idata, condition: Condition, truth: dict[str, np.ndarray])
         mean, low, high = plotting.interval_from_samples(group, INTERVAL, axis=0)
         subjects = _draws(idata, a) - _draws(idata, b)  # [draws, subjects]
         s_mean, s_low, s_high = plotting.interval_from_samples(subjects, INTERVAL, axis=0)
-        out[label] = {"key": key,
-            "mean": float(mean), "low": float(low), "high": float(high),
+        out[label] = {
+            "key": key, "mean": float(mean), "low": float(low), "high": float(high),
             "prob_positive": float((group > 0).mean()), "true": true_group[a] - true_group[b],
             "paper": paper, "subject_true": truth[a] - truth[b],
             "subject_mean": s_mean, "subject_low": s_low, "subject_high": s_high,
