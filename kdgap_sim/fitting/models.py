@@ -45,6 +45,7 @@ from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale
 
 LINKS = ("probit", "phi_approx")
+FORCED_BY_SIGN = ("alpha_forced_pos", "alpha_forced_neg")
 
 
 def phi_approx(x: Array) -> Array:
@@ -196,6 +197,11 @@ class AgentModel(ChoiceModel):
       n_actions: the number of actions the model is defined for (None: any).
       forced_param: name of the rate fitted on forced trials when the log has
         some (None: such logs are refused).
+      forced_by_sign: fit two rates on forced trials instead, ``alpha_forced_pos``
+        and ``alpha_forced_neg`` (by the sign of the prediction error, for the
+        chosen and any seen unchosen action), so that an asymmetry without agency
+        can be measured; needs ``RescorlaWagner(asymmetric=True)`` without
+        ``confirmation``. Equal rates reproduce the agent's own forced update.
       per_context: keep beliefs and habits per logged context (False: one set).
       unroll: ``lax.scan`` unroll factor over trials (a speed knob only).
       description: one line.
@@ -224,6 +230,7 @@ class AgentModel(ChoiceModel):
     requires: tuple[str, ...] = ()
     n_actions: int | None = None
     forced_param: str | None = "alpha_forced"
+    forced_by_sign: bool = False
     per_context: bool = True
     unroll: int = 1
     description: str = ""
@@ -243,6 +250,8 @@ class AgentModel(ChoiceModel):
             )
         if "rationale" in self.requires and not log.has_rationale:
             raise ValueError(f"model {self.name!r} needs a 'rationale' column (the recommended action)")
+        if log.has_forced and self.forced_by_sign:
+            return self._with_forced_by_sign()
         if log.has_forced and self.forced_param not in self.param_names:
             if self.forced_param is None:
                 raise ValueError(f"model {self.name!r} cannot fit logs with forced trials")
@@ -250,6 +259,20 @@ class AgentModel(ChoiceModel):
                              "learning rate on forced (no-agency) trials")
             return dataclasses.replace(self, params=(*self.params, spec))
         return self
+
+    def _with_forced_by_sign(self) -> AgentModel:
+        predictor = self.agent.predictor
+        if not (isinstance(predictor, RescorlaWagner) and predictor.asymmetric
+                and not predictor.confirmation):
+            raise ValueError(
+                f"forced_by_sign needs RescorlaWagner(asymmetric=True, confirmation=False), "
+                f"model {self.name!r} has {predictor!r}")
+        if FORCED_BY_SIGN[0] in self.param_names:
+            return self
+        specs = tuple(ParamSpec(name, 0.0, 1.0, (), f"learning rate on forced (no-agency) trials, "
+                                f"{sign} prediction error")
+                      for name, sign in zip(FORCED_BY_SIGN, ("positive", "negative")))
+        return dataclasses.replace(self, params=(*self.params, *specs))
 
     def agent_params(self, values: Array):
         """The agent's params with the fixed and fitted values set (``values``: ``[n_params]``)."""
@@ -266,6 +289,11 @@ class AgentModel(ChoiceModel):
             state = jax.tree_util.tree_map(lambda x: jnp.broadcast_to(x, (n_contexts, *x.shape)), state)
         obs = jnp.int32(0)
         fallback = agent.actor.fallback if self.logged_rationale else None
+        forced_params = None
+        if self.forced_by_sign and FORCED_BY_SIGN[0] in self.param_names:
+            pos, neg = (values[self.param_names.index(n)] for n in FORCED_BY_SIGN)
+            forced_params = params.replace(alpha_pos=pos, alpha_neg=neg,
+                                           alpha_unchosen_pos=pos, alpha_unchosen_neg=neg)
 
         def trial(states, x):
             current = _take(states, x.context) if n_contexts > 1 else states
@@ -281,6 +309,9 @@ class AgentModel(ChoiceModel):
                 probs = jnp.where(x.rationale >= 0, probs, alone)
             feedback = Feedback(reward=x.reward, outcomes=x.outcomes)
             learned = agent.learn(current, obs, x.choice, feedback, x.forced, params)
+            if forced_params is not None:  # forced trials: the free-choice rule with the forced rates
+                by_sign = agent.learn(current, obs, x.choice, feedback, jnp.bool_(False), forced_params)
+                learned = jax.tree_util.tree_map(lambda f, n: jnp.where(x.forced, f, n), by_sign, learned)
             states = _put(states, x.context, learned) if n_contexts > 1 else learned
             return states, jnp.log(jnp.maximum(probs, jnp.finfo(jnp.float32).tiny))
 
@@ -323,7 +354,7 @@ DESCRIPTIONS: dict[str, str] = {
 
 
 def _native(name, predictor, actor, names, description, *, q0=0.5, bounds=None,
-            sigma_scale=0.5, logged_rationale=False, requires=()) -> AgentModel:
+            sigma_scale=0.5, logged_rationale=False, requires=(), forced_by_sign=False) -> AgentModel:
     table = {**BOUNDS, **(bounds or {})}
     unknown = sorted(set(bounds or {}) - set(names))
     if unknown:
@@ -335,7 +366,7 @@ def _native(name, predictor, actor, names, description, *, q0=0.5, bounds=None,
     return AgentModel(
         name=name, agent=Agent(predictor, actor), params=specs, fixed=(("q0", float(q0)),),
         prior=Prior("probit", 1.0, float(sigma_scale)), logged_rationale=logged_rationale,
-        requires=tuple(requires), description=description,
+        requires=tuple(requires), forced_by_sign=bool(forced_by_sign), description=description,
     )
 
 
@@ -413,12 +444,17 @@ def register_model(name: str, factory: Callable[..., ChoiceModel]) -> None:
 
 
 def make_model(name: str | ChoiceModel, **options: Any) -> ChoiceModel:
-    """A model by registry name (options: ``q0``, ``bounds``, ``sigma_scale``, ``window``).
+    """A model by registry name (options: ``q0``, ``bounds``, ``sigma_scale``, ``window``,
+    ``forced_by_sign``).
 
     Example:
       >>> import kdgap_sim as kd
       >>> kd.fitting.make_model("asymmetric-rw").param_names
       ('alpha_pos', 'alpha_neg', 'beta')
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1]], [[1.0, 0.0]], n_actions=2,
+      ...                                        forced=[[True, False]])
+      >>> kd.fitting.make_model("asymmetric-rw", forced_by_sign=True).for_log(log).param_names
+      ('alpha_pos', 'alpha_neg', 'beta', 'alpha_forced_pos', 'alpha_forced_neg')
     """
     if isinstance(name, ChoiceModel):
         if options:

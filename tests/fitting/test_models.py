@@ -122,6 +122,58 @@ def test_forced_trials_update_with_alpha_forced_and_score_nothing():
     assert got == pytest.approx(expected, rel=1e-5)
 
 
+def test_forced_by_sign_rates_by_hand_partial_and_full_feedback():
+    forced = [False, True, True, False, True]
+    a_pos, a_neg, beta, f_pos, f_neg = 0.6, 0.1, 3.0, 0.8, 0.05
+    q, expected = np.array([0.5, 0.5]), 0.0
+    for c, r, f in zip(CHOICE, REWARD, forced):
+        if not f:
+            expected += math.log(_softmax(beta * q)[c])
+        delta = r - q[c]
+        q[c] += ((f_pos if delta > 0 else f_neg) if f else (a_pos if delta > 0 else a_neg)) * delta
+    got, model = _model_log_lik("asymmetric-rw", [a_pos, a_neg, beta, f_pos, f_neg],
+                                _log(forced=[forced]), forced_by_sign=True)
+    assert model.param_names == ("alpha_pos", "alpha_neg", "beta", "alpha_forced_pos", "alpha_forced_neg")
+    assert got == pytest.approx(expected, rel=1e-5)
+
+    cp, cn, up, un = 0.5, 0.2, 0.1, 0.4
+    q, expected = np.array([0.5, 0.5]), 0.0
+    for c, o, f in zip(CHOICE, OUTCOMES, forced):
+        if not f:
+            expected += math.log(_softmax(beta * q)[c])
+        for a in range(2):
+            delta = o[a] - q[a]
+            if f:  # forced: the same two rates for the chosen and the unchosen action
+                rate = f_pos if delta > 0 else f_neg
+            elif a == c:
+                rate = cp if delta > 0 else cn
+            else:
+                rate = up if delta > 0 else un
+            q[a] += rate * delta
+    got, _ = _model_log_lik("full-feedback-rw", [cp, cn, up, un, beta, f_pos, f_neg],
+                            _log(outcomes=[OUTCOMES], forced=[forced]), forced_by_sign=True)
+    assert got == pytest.approx(expected, rel=1e-5)
+
+
+def test_forced_by_sign_with_equal_rates_matches_alpha_forced():
+    log = _log(forced=[[False, True, False, True, True]])
+    one, _ = _model_log_lik("asymmetric-rw", [0.6, 0.1, 3.0, 0.35], log)
+    two, _ = _model_log_lik("asymmetric-rw", [0.6, 0.1, 3.0, 0.35, 0.35], log, forced_by_sign=True)
+    assert two == pytest.approx(one, rel=1e-6)
+    plain, model = _model_log_lik("asymmetric-rw", [0.6, 0.1, 3.0], _log(), forced_by_sign=True)
+    assert model.param_names == ("alpha_pos", "alpha_neg", "beta")  # no forced trials: no extra rates
+
+
+def test_forced_by_sign_needs_an_asymmetric_learner():
+    log = _log(forced=[[False, True, False, False, False]])
+    for name in ("rw", "confirmation-rw"):
+        with pytest.raises(ValueError, match="forced_by_sign needs RescorlaWagner"):
+            make_model(name, forced_by_sign=True).for_log(
+                _log(forced=[[False, True, False, False, False]], outcomes=[OUTCOMES]))
+    assert make_model("asymmetric-rw", forced_by_sign=True).for_log(log).for_log(log).param_names[-1] == \
+        "alpha_forced_neg"
+
+
 def test_contexts_keep_separate_values():
     df = _log().to_dataframe()
     df["context"] = ["x", "y", "x", "y", "x"]
