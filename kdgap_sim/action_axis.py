@@ -37,6 +37,14 @@ def _short(x: Array) -> bool:
     return 0 < x.shape[-1] <= MAX_UNROLLED
 
 
+def _fold(x: Array, op, reduction) -> Array:
+    """``op`` folded over the slices of a short last axis, else ``reduction(x, axis=-1)``."""
+    x = jnp.asarray(x)
+    if not _short(x):
+        return reduction(x, axis=-1)
+    return functools.reduce(op, _slices(x))
+
+
 def total(x: Array) -> Array:
     """:math:`\\sum_a x_a` over the last axis, as a left fold.
 
@@ -44,10 +52,7 @@ def total(x: Array) -> Array:
       >>> total(jnp.array([1.0, 2.0, 3.0]))
       Array(6., dtype=float32)
     """
-    x = jnp.asarray(x)
-    if not _short(x):
-        return jnp.sum(x, axis=-1)
-    return functools.reduce(jnp.add, _slices(x))
+    return _fold(x, jnp.add, jnp.sum)
 
 
 def largest(x: Array) -> Array:
@@ -57,10 +62,7 @@ def largest(x: Array) -> Array:
       >>> largest(jnp.array([1.0, 3.0, 2.0]))
       Array(3., dtype=float32)
     """
-    x = jnp.asarray(x)
-    if not _short(x):
-        return jnp.max(x, axis=-1)
-    return functools.reduce(jnp.maximum, _slices(x))
+    return _fold(x, jnp.maximum, jnp.max)
 
 
 def first_argmax(x: Array) -> Array:
