@@ -80,6 +80,18 @@ def hash_2x32(key_words: tuple[Array, Array], counter: tuple[Array, Array]) -> t
     return x0, x1
 
 
+def _computed_once(bits: Array) -> Array:
+    """``bits`` unchanged, passed through a running sum over ``(0, bits)``.
+
+    XLA fuses cheap integer code into *each* of its consumers, so without this a
+    hash feeding five accumulators would be computed five times. A running sum
+    lowers to a ``reduce-window``, which XLA computes once into memory; the value
+    is exactly ``bits`` (0 + bits). A speed device only: results do not depend on it.
+    """
+    pair = jnp.stack([jnp.zeros_like(bits), bits], axis=-1)
+    return jnp.cumsum(pair, axis=-1, dtype=jnp.uint32)[..., 1]
+
+
 def _is_fast_path(key) -> bool:
     """True when ``key`` is a threefry key and JAX draws bits the way this module does."""
     if not jax.config.jax_threefry_partitionable:
@@ -129,9 +141,7 @@ def bits32(key: PRNGKey, shape: tuple[int, ...] = ()) -> Array:
     words = jax.random.key_data(key)
     counter = lax.iota(jnp.uint32, size).reshape(shape) if shape else jnp.uint32(0)
     h0, h1 = hash_2x32((words[0], words[1]), (jnp.zeros_like(counter), counter))
-    # h0 ^ h1 written as a reduction over the pair: XLA does not fuse a reduction
-    # into its consumers, so the hash is computed once, not once per consumer.
-    return lax.reduce(jnp.stack([h0, h1]), np.uint32(0), lax.bitwise_xor, (0,))
+    return _computed_once(h0 ^ h1)
 
 
 def uniform(key: PRNGKey, shape: tuple[int, ...] = (), minval: float = 0.0, maxval: float = 1.0) -> Array:
