@@ -9,8 +9,12 @@ divergences. Writes ``benchmarks/results/fit_speed.json``.
 Usage::
 
     PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 --trials 100
-    PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 100 1000 --trials 200 \
-        --chain-method parallel --devices 4
+    PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 --trials 100 \
+        --chain-method vectorized parallel --devices 2
+
+``--chain-method`` takes several methods, run one after another in the same
+process (same conditions); with ``--devices 2`` and 4 chains, ``parallel``
+runs 2 vectorized chains on each of 2 CPU devices (``kd.fitting.spread_chains``).
 
 ``--devices N`` sets ``numpyro.set_host_device_count(N)`` (CPU), needed by
 ``--chain-method parallel``; it must run before JAX starts, hence a flag here
@@ -20,6 +24,7 @@ and never an import-time setting of the library.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import pathlib
@@ -42,7 +47,8 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--chain-method", choices=("vectorized", "parallel", "sequential"),
-                        default="vectorized")
+                        nargs="+", default=["vectorized"],
+                        help="one or more; each is run on every --subjects in the same process")
     parser.add_argument("--devices", type=int, default=0,
                         help="numpyro.set_host_device_count (CPU); 0 leaves it alone")
     parser.add_argument("--model", default="asymmetric-rw")
@@ -61,7 +67,7 @@ def main(argv=None) -> int:
 
     model = kd.fitting.make_model(args.model)
     rows = []
-    for n_subjects in args.subjects:
+    for n_subjects, chain_method in itertools.product(args.subjects, args.chain_method):
         key = jax.random.fold_in(jax.random.key(args.seed), n_subjects)
         population = kd.fitting.sample_population(jax.random.fold_in(key, 0), model, n_subjects)
         log = kd.fitting.simulate_log(jax.random.fold_in(key, 1), model, population.values,
@@ -69,7 +75,7 @@ def main(argv=None) -> int:
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
         idata = kd.fitting.fit(jax.random.fold_in(key, 2), log, model, hierarchical=True,
                                method="nuts", num_warmup=args.warmup, num_samples=args.draws,
-                               num_chains=args.chains, chain_method=args.chain_method, warn=False)
+                               num_chains=args.chains, chain_method=chain_method, warn=False)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
         diag = kd.fitting.diagnostics(idata)
         group = {name: float(idata.posterior[f"mu_{name}"].mean()) for name in model.param_names}
@@ -78,7 +84,7 @@ def main(argv=None) -> int:
         row = {
             "model": model.name, "subjects": n_subjects, "trials": args.trials,
             "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
-            "chain_method": args.chain_method, "devices": jax.device_count(),
+            "chain_method": chain_method, "devices": jax.device_count(),
             "backend": jax.default_backend(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "max_rhat": round(diag["max_rhat"], 4), "min_ess_bulk": round(diag["min_ess_bulk"], 1),
             "min_ess_bulk_per_s": round(diag["min_ess_bulk"] / wall, 2),
@@ -86,7 +92,7 @@ def main(argv=None) -> int:
             "group_posterior_mean": group, "group_truth": truth,
         }
         rows.append(row)
-        print(f"{n_subjects:>6} subj x {args.trials} trials  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
+        print(f"{n_subjects:>6} subj x {args.trials} trials  {chain_method:<10}  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
               f"max R-hat {row['max_rhat']:.4f}  min ESS {row['min_ess_bulk']:7.0f}  "
               f"ESS/s {row['min_ess_bulk_per_s']:7.2f}  div {row['divergences']}", flush=True)
     out = pathlib.Path(args.out)

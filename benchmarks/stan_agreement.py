@@ -356,8 +356,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not pathlib.Path(args.stan_file).is_file():
         parser.error(f"--stan-file {args.stan_file!r} is not a file")
+    forward = list(argv if argv is not None else sys.argv[1:])
     if args.workdir is None:
         args.workdir = tempfile.mkdtemp(prefix="stan_agreement_")
+        forward += ["--workdir", args.workdir]
     work = pathlib.Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     if args.phase:
@@ -365,7 +367,6 @@ def main(argv=None) -> int:
          "compare": phase_compare}[args.phase](args, work)
         return 0
 
-    forward = list(argv if argv is not None else sys.argv[1:]) + ["--workdir", str(work)]
     wall0 = time.perf_counter()
     _run_phase("simulate", args.kdgap_python, forward)
     timing = {"kdgap_phase_cpu_s": _run_phase("kdgap", args.kdgap_python, forward),

@@ -39,6 +39,7 @@ from kdgap_sim.fitting.inference import (
     loo,
     numpyro_model,
     posterior_predictive,
+    spread_chains,
     subject_log_lik,
 )
 
@@ -74,5 +75,6 @@ __all__ = [
     "phi_approx",
     "posterior_predictive",
     "register_model",
+    "spread_chains",
     "subject_log_lik",
 ]
