@@ -422,15 +422,13 @@ def add_posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model, n_draws
     """Adds :func:`posterior_predictive` choices to ``idata`` as group ``posterior_predictive``.
 
     Example:
-      >>> import jax, numpy as np, arviz as az, kdgap_sim as kd
-      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1., 0., 1.], [0., 1., 0.]],
-      ...                                        n_actions=2, n_trials=[3, 2])
-      >>> idata = az.from_dict(  # 10 draws of "rw" parameters (a fit would give these)
-      ...     posterior={"alpha_pos": np.full((1, 10, 2), 0.3), "beta": np.zeros((1, 10, 2))},
-      ...     coords={"subject": list(log.subjects)}, dims={"alpha_pos": ["subject"], "beta": ["subject"]})
-      >>> idata = kd.fitting.add_posterior_predictive(jax.random.key(0), idata, log, "rw", n_draws=4)
+      >>> import jax, kdgap_sim as kd
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1, 1]], [[0., 1., 1., 0.]], n_actions=2)
+      >>> idata = kd.fitting.fit(jax.random.key(0), log, "rw", hierarchical=False,
+      ...                        method="svi", svi_steps=50, num_samples=20)
+      >>> idata = kd.fitting.add_posterior_predictive(jax.random.key(1), idata, log, "rw", n_draws=4)
       >>> idata.posterior_predictive["choice"].dims, idata.posterior_predictive["choice"].shape
-      (('chain', 'draw', 'subject', 'trial'), (1, 4, 2, 3))
+      (('chain', 'draw', 'subject', 'trial'), (1, 4, 1, 4))
     """
     draws = posterior_predictive(key, idata, log, model, n_draws)
     idata.add_groups(
