@@ -265,7 +265,7 @@ def fit(
 
     Groups: ``posterior`` (``mu_pr``, ``sigma``, ``z``, ``mu_<name>``,
     ``<name>[subject]``), ``log_likelihood`` (``choices[subject]``, for LOO),
-    ``sample_stats`` (NUTS: ``diverging``, ``tree_depth``, ``accept_prob``),
+    ``sample_stats`` (NUTS: ``diverging``, ``tree_depth``, ``n_steps`` (leapfrog steps), ``accept_prob``),
     ``observed_data`` and, with ``posterior_predictive_draws > 0``,
     ``posterior_predictive``. ``posterior.attrs`` holds the model name, the
     method, the wall time and the diagnostics of :func:`diagnostics`.
@@ -329,6 +329,7 @@ def fit(
         extra = mcmc.get_extra_fields(group_by_chain=True)
         stats = {"diverging": np.asarray(extra["diverging"]),
                  "tree_depth": np.log2(np.asarray(extra["num_steps"]) + 1).astype(np.int64),
+                 "n_steps": np.asarray(extra["num_steps"]),
                  "accept_prob": np.asarray(extra["accept_prob"])}
         losses = None
     else:
