@@ -28,6 +28,7 @@ and never an import-time setting of the library.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import os
@@ -86,6 +87,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results/fit_speed.json")
     parser.add_argument("--append", action="store_true", help="add rows to an existing JSON file")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="only time the gradient (no fit); with --unroll to compare scan unrolling")
+    parser.add_argument("--unroll", type=int, default=1,
+                        help="lax.scan unroll factor of the trial loop (AgentModel.unroll)")
     parser.add_argument("--profile", action="store_true",
                         help="also time one log-density gradient (all chains) and its compilation")
     args = parser.parse_args(argv)
@@ -100,12 +105,23 @@ def main(argv=None) -> int:
     import kdgap_sim as kd
 
     model = kd.fitting.make_model(args.model)
+    if args.unroll != 1:
+        model = dataclasses.replace(model, unroll=args.unroll)
     rows = []
-    for n_subjects, chain_method in itertools.product(args.subjects, args.chain_method):
+    methods = args.chain_method[:1] if args.profile_only else args.chain_method
+    for n_subjects, chain_method in itertools.product(args.subjects, methods):
         key = jax.random.fold_in(jax.random.key(args.seed), n_subjects)
         population = kd.fitting.sample_population(jax.random.fold_in(key, 0), model, n_subjects)
         log = kd.fitting.simulate_log(jax.random.fold_in(key, 1), model, population.values,
                                       args.trials)
+        if args.profile_only:
+            cost = _gradient_cost(model, log, args.chains)
+            rows.append({"model": model.name, "unroll": args.unroll, "subjects": n_subjects,
+                         "trials": args.trials, "chains": args.chains, **cost})
+            print(f"{n_subjects:>6} subj x {args.trials} trials  unroll {args.unroll}  "
+                  f"grad {cost['grad_cpu_ms']:.3f} ms  value {cost['value_cpu_ms']:.3f} ms CPU  "
+                  f"(compile {cost['grad_compile_cpu_s']:.1f} s)", flush=True)
+            continue
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
         idata = kd.fitting.fit(jax.random.fold_in(key, 2), log, model, hierarchical=True,
                                method="nuts", num_warmup=args.warmup, num_samples=args.draws,
@@ -117,7 +133,7 @@ def main(argv=None) -> int:
         truth = {name: float(v) for name, v in
                  zip(model.param_names, model.transform(population.mu_pr))}
         row = {
-            "model": model.name, "subjects": n_subjects, "trials": args.trials,
+            "model": model.name, "unroll": args.unroll, "subjects": n_subjects, "trials": args.trials,
             "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
             "chain_method": chain_method, "devices": jax.device_count(),
             "backend": jax.default_backend(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),

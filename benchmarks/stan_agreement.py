@@ -179,8 +179,10 @@ def phase_kdgap(args, work: pathlib.Path) -> None:
         points.append(np.concatenate([flat["mu_pr"][j], np.log(flat["sigma"][j]),
                                       *[flat[f"{n}_pr"][j] for n in names]]))
     diverging = int(np.asarray(idata.sample_stats["diverging"]).sum())
+    steps = float(np.asarray(idata.sample_stats["n_steps"]).mean())
     np.savez(work / "kdgap.npz", **draws, check_points=np.asarray(points, np.float64),
-             check_logp=np.asarray(logp), wall_s=wall, cpu_s=cpu, divergences=diverging)
+             check_logp=np.asarray(logp), wall_s=wall, cpu_s=cpu, divergences=diverging,
+             mean_steps=steps)
     print(f"kdgap_sim (numpyro NUTS): {wall:.1f} s wall, {cpu:.1f} s CPU (compilation included), "
           f"{diverging} divergences", flush=True)
 
@@ -224,7 +226,8 @@ def phase_stan(args, work: pathlib.Path) -> None:
     check_logp = np.asarray([posterior.log_prob(list(map(float, u)), adjust_transform=True)
                              for u in kd_draws["check_points"]])
     diverging = int(np.asarray(fit["divergent__"]).sum())
-    np.savez(work / "stan.npz", **draws, check_logp=check_logp, wall_s=wall, cpu_s=cpu,
+    steps = float(np.asarray(fit["n_leapfrog__"]).mean())
+    np.savez(work / "stan.npz", **draws, check_logp=check_logp, wall_s=wall, cpu_s=cpu, mean_steps=steps,
              build_s=build_s, divergences=diverging, cpu_note=cpu_note,
              stan_version=f"pystan {stan.__version__}")
     print(f"Stan (PyStan {stan.__version__}): build {build_s:.1f} s, sampling {wall:.1f} s wall, "
@@ -293,9 +296,11 @@ def phase_compare(args, work: pathlib.Path) -> None:
         "log_density_offset_expected": _dropped_constant(len(names), data["choice"].shape[0]),
         "log_density_offset_spread": float(offsets.max() - offsets.min()),
         "kdgap": {"wall_s": float(kd_draws["wall_s"]), "cpu_s": float(kd_draws["cpu_s"]),
+                  "mean_leapfrog_steps": float(kd_draws.get("mean_steps", np.nan)),
                   "divergences": int(kd_draws["divergences"]),
                   "max_rhat": float(max(r["kdgap_rhat"] for r in rows))},
         "stan": {"wall_s": float(st_draws["wall_s"]), "cpu_s": float(st_draws["cpu_s"]),
+                 "mean_leapfrog_steps": float(st_draws.get("mean_steps", np.nan)),
                  "cpu_note": str(st_draws["cpu_note"]), "build_s": float(st_draws["build_s"]),
                  "divergences": int(st_draws["divergences"]), "version": str(st_draws["stan_version"]),
                  "max_rhat": float(max(r["stan_rhat"] for r in rows))},
@@ -309,7 +314,9 @@ def phase_compare(args, work: pathlib.Path) -> None:
           f"'~' drops sum to {summary['log_density_offset_expected']:.4f})")
     print(f"time: kdgap_sim {summary['kdgap']['wall_s']:.1f} s wall / {summary['kdgap']['cpu_s']:.1f} s CPU "
           f"(JIT compilation included); Stan sampling {summary['stan']['wall_s']:.1f} s wall / "
-          f"{summary['stan']['cpu_s']:.1f} s CPU, build {summary['stan']['build_s']:.1f} s")
+          f"{summary['stan']['cpu_s']:.1f} s CPU, build {summary['stan']['build_s']:.1f} s; "
+          f"leapfrog steps per iteration {summary['kdgap']['mean_leapfrog_steps']:.1f} (kdgap_sim), "
+          f"{summary['stan']['mean_leapfrog_steps']:.1f} (Stan)")
     print("AGREE" if summary["agree"] else "DISAGREE: some |z| > 4")
     timing_file = work / "timing.json"
     if timing_file.exists():

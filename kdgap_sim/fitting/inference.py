@@ -126,8 +126,10 @@ def spread_chains(n_devices: int):
 
     ``MCMC(..., chain_method=spread_chains(d))`` runs ``num_chains / d``
     vectorized chains on each of ``d`` devices (e.g. CPU cores made devices
-    by ``numpyro.set_host_device_count``). Every chain's computation is the
-    one ``chain_method="vectorized"`` runs; only where it runs changes.
+    by ``numpyro.set_host_device_count``). Every chain runs the algorithm
+    ``chain_method="vectorized"`` runs, with the same keys; only the compiled
+    program differs, so draws agree to float rounding over short runs and
+    long runs give a different, equally valid realisation.
 
     Example:
       >>> import jax, jax.numpy as jnp, kdgap_sim as kd
