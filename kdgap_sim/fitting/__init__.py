@@ -39,9 +39,9 @@ from kdgap_sim.fitting.inference import (
     loo,
     numpyro_model,
     posterior_predictive,
-    spread_chains,
     subject_log_lik,
 )
+from kdgap_sim.fitting.chains import spread_chains
 
 __all__ = [
     "AgentModel",

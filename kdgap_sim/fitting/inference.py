@@ -32,6 +32,7 @@ import numpyro.distributions as dist
 from numpyro.infer import MCMC, NUTS, Predictive
 
 from kdgap_sim import validation
+from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.models import ChoiceModel, make_model
 from kdgap_sim.fitting.svi import make_guide, svi_fit
@@ -119,49 +120,6 @@ def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, 
         numpyro.deterministic(spec.name, values[:, i])
     log_lik = numpyro.deterministic("log_lik", subject_log_lik(model, values, arrays, n_contexts))
     numpyro.factor("choices", jnp.sum(log_lik))
-
-
-def spread_chains(n_devices: int):
-    """A numpyro ``chain_method``: chains split into ``n_devices`` groups, ``pmap`` of ``vmap``.
-
-    ``MCMC(..., chain_method=spread_chains(d))`` runs ``num_chains / d``
-    vectorized chains on each of ``d`` devices (e.g. CPU cores made devices
-    by ``numpyro.set_host_device_count``). Every chain runs the algorithm
-    ``chain_method="vectorized"`` runs, with the same keys; only the compiled
-    program differs, so draws agree to float rounding over short runs and
-    long runs give a different, equally valid realisation.
-
-    Example:
-      >>> import jax, jax.numpy as jnp, kdgap_sim as kd
-      >>> run = kd.fitting.spread_chains(1)(lambda args: (args[0] * 2.0, args[1] + 1.0))
-      >>> out = run((jnp.arange(4.0), jnp.zeros((4, 3))))
-      >>> out[0].tolist(), out[1].shape
-      ([0.0, 2.0, 4.0, 6.0], (4, 3))
-    """
-    validation.check_int("n_devices", n_devices, minimum=1)
-
-    def transform(fn):
-        def run(args):
-            n_chains = jax.tree_util.tree_leaves(args)[0].shape[0]
-            if n_chains % n_devices:
-                raise ValueError(f"num_chains ({n_chains}) must be a multiple of n_devices ({n_devices})")
-            grouped = jax.tree_util.tree_map(
-                lambda x: x.reshape(n_devices, n_chains // n_devices, *x.shape[1:]), args)
-            out = jax.pmap(jax.vmap(fn), devices=jax.local_devices()[:n_devices])(grouped)
-            return jax.tree_util.tree_map(lambda x: x.reshape(n_chains, *x.shape[2:]), out)
-
-        return run
-
-    return transform
-
-
-def _chain_method(chain_method: str, num_chains: int):
-    """numpyro's chain method; ``"parallel"`` with fewer devices than chains spreads groups of chains."""
-    n_devices = jax.local_device_count()
-    if chain_method != "parallel" or num_chains == 1 or n_devices >= num_chains:
-        return chain_method
-    usable = max(d for d in range(1, n_devices + 1) if num_chains % d == 0)
-    return "vectorized" if usable == 1 else spread_chains(usable)
 
 
 def _bind(model: ChoiceModel, log: ChoiceLog, hierarchical: bool):
@@ -325,7 +283,7 @@ def fit(
     if method == "nuts":
         kernel = NUTS(numpyro_fn, target_accept_prob=float(target_accept), max_tree_depth=max_tree_depth)
         mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
-                    chain_method=_chain_method(chain_method, num_chains), progress_bar=progress_bar)
+                    chain_method=chain_method_for(chain_method, num_chains), progress_bar=progress_bar)
         mcmc.run(k_fit, arrays, extra_fields=("diverging", "num_steps", "accept_prob"))
         samples = mcmc.get_samples(group_by_chain=True)
         extra = mcmc.get_extra_fields(group_by_chain=True)
