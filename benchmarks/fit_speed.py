@@ -3,14 +3,22 @@
 For each number of subjects, simulates a population from the model's prior
 (fixed key) on a two-armed Bernoulli bandit (p = 0.2, 0.8), fits it with
 4 chains x (warm-up + draws) and reports wall time (compilation included),
-process CPU time, max R-hat, min bulk ESS, min bulk ESS per second and
-divergences. Writes ``benchmarks/results/fit_speed.json``.
+process CPU time, max R-hat, min bulk ESS, min bulk ESS per second,
+divergences and the mean number of leapfrog steps per iteration (and its
+mean maximum over chains, what vectorized chains pay). ``--profile`` adds the
+CPU cost of one log-density gradient for all chains, so that sampling time
+~ iterations x steps x gradient cost can be checked. Writes
+``benchmarks/results/fit_speed.json``.
 
 Usage::
 
     PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 --trials 100
-    PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 100 1000 --trials 200 \
-        --chain-method parallel --devices 4
+    PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 20 --trials 100 \
+        --chain-method vectorized parallel --devices 2
+
+``--chain-method`` takes several methods, run one after another in the same
+process (same conditions); with ``--devices 2`` and 4 chains, ``parallel``
+runs 2 vectorized chains on each of 2 CPU devices (``kd.fitting.spread_chains``).
 
 ``--devices N`` sets ``numpyro.set_host_device_count(N)`` (CPU), needed by
 ``--chain-method parallel``; it must run before JAX starts, hence a flag here
@@ -20,6 +28,8 @@ and never an import-time setting of the library.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import json
 import os
 import pathlib
@@ -34,6 +44,33 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _gradient_cost(model, log, n_chains: int, repeats: int = 300) -> dict:
+    """CPU ms of one value-and-gradient of the log density for all chains at once (as NUTS
+    evaluates it with vectorized chains), of the value alone, and compile CPU seconds."""
+    import functools
+
+    import jax
+    from numpyro.infer.util import initialize_model
+
+    import kdgap_sim as kd
+
+    fn = functools.partial(kd.fitting.numpyro_model, model=model.for_log(log), hierarchical=True)
+    info = initialize_model(jax.random.split(jax.random.key(0), n_chains), fn,
+                            model_args=(log.arrays(),))
+    out = {}
+    for name, f in (("grad", jax.value_and_grad(info.potential_fn)), ("value", info.potential_fn)):
+        batched = jax.jit(jax.vmap(f))
+        cpu0 = _cpu_seconds()
+        jax.block_until_ready(batched(info.param_info.z))
+        out[f"{name}_compile_cpu_s"] = round(_cpu_seconds() - cpu0, 2)
+        cpu0 = _cpu_seconds()
+        for _ in range(repeats):
+            result = batched(info.param_info.z)
+        jax.block_until_ready(result)
+        out[f"{name}_cpu_ms"] = round(1e3 * (_cpu_seconds() - cpu0) / repeats, 3)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, nargs="+", default=[20])
@@ -42,13 +79,20 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--chain-method", choices=("vectorized", "parallel", "sequential"),
-                        default="vectorized")
+                        nargs="+", default=["vectorized"],
+                        help="one or more; each is run on every --subjects in the same process")
     parser.add_argument("--devices", type=int, default=0,
                         help="numpyro.set_host_device_count (CPU); 0 leaves it alone")
     parser.add_argument("--model", default="asymmetric-rw")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results/fit_speed.json")
     parser.add_argument("--append", action="store_true", help="add rows to an existing JSON file")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="only time the gradient (no fit); with --unroll to compare scan unrolling")
+    parser.add_argument("--unroll", type=int, default=1,
+                        help="lax.scan unroll factor of the trial loop (AgentModel.unroll)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also time one log-density gradient (all chains) and its compilation")
     args = parser.parse_args(argv)
 
     import numpyro
@@ -56,39 +100,58 @@ def main(argv=None) -> int:
     if args.devices:
         numpyro.set_host_device_count(args.devices)
     import jax
+    import numpy as np
 
     import kdgap_sim as kd
 
     model = kd.fitting.make_model(args.model)
+    if args.unroll != 1:
+        model = dataclasses.replace(model, unroll=args.unroll)
     rows = []
-    for n_subjects in args.subjects:
+    methods = args.chain_method[:1] if args.profile_only else args.chain_method
+    for n_subjects, chain_method in itertools.product(args.subjects, methods):
         key = jax.random.fold_in(jax.random.key(args.seed), n_subjects)
         population = kd.fitting.sample_population(jax.random.fold_in(key, 0), model, n_subjects)
         log = kd.fitting.simulate_log(jax.random.fold_in(key, 1), model, population.values,
                                       args.trials)
+        if args.profile_only:
+            cost = _gradient_cost(model, log, args.chains)
+            rows.append({"model": model.name, "unroll": args.unroll, "subjects": n_subjects,
+                         "trials": args.trials, "chains": args.chains, **cost})
+            print(f"{n_subjects:>6} subj x {args.trials} trials  unroll {args.unroll}  "
+                  f"grad {cost['grad_cpu_ms']:.3f} ms  value {cost['value_cpu_ms']:.3f} ms CPU  "
+                  f"(compile {cost['grad_compile_cpu_s']:.1f} s)", flush=True)
+            continue
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
         idata = kd.fitting.fit(jax.random.fold_in(key, 2), log, model, hierarchical=True,
                                method="nuts", num_warmup=args.warmup, num_samples=args.draws,
-                               num_chains=args.chains, chain_method=args.chain_method, warn=False)
+                               num_chains=args.chains, chain_method=chain_method, warn=False)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
         diag = kd.fitting.diagnostics(idata)
+        steps = np.asarray(idata.sample_stats["n_steps"])  # [chains, draws] (draws only)
         group = {name: float(idata.posterior[f"mu_{name}"].mean()) for name in model.param_names}
         truth = {name: float(v) for name, v in
                  zip(model.param_names, model.transform(population.mu_pr))}
         row = {
-            "model": model.name, "subjects": n_subjects, "trials": args.trials,
+            "model": model.name, "unroll": args.unroll, "subjects": n_subjects, "trials": args.trials,
             "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
-            "chain_method": args.chain_method, "devices": jax.device_count(),
+            "chain_method": chain_method, "devices": jax.device_count(),
             "backend": jax.default_backend(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "max_rhat": round(diag["max_rhat"], 4), "min_ess_bulk": round(diag["min_ess_bulk"], 1),
             "min_ess_bulk_per_s": round(diag["min_ess_bulk"] / wall, 2),
             "divergences": int(diag["n_divergent"]),
+            "mean_leapfrog_steps": round(float(steps.mean()), 2),
+            "mean_max_over_chains_steps": round(float(steps.max(axis=0).mean()), 2),
+            **(_gradient_cost(model, log, args.chains) if args.profile else {}),
             "group_posterior_mean": group, "group_truth": truth,
         }
         rows.append(row)
-        print(f"{n_subjects:>6} subj x {args.trials} trials  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
+        print(f"{n_subjects:>6} subj x {args.trials} trials  {chain_method:<10}  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
               f"max R-hat {row['max_rhat']:.4f}  min ESS {row['min_ess_bulk']:7.0f}  "
-              f"ESS/s {row['min_ess_bulk_per_s']:7.2f}  div {row['divergences']}", flush=True)
+              f"ESS/s {row['min_ess_bulk_per_s']:7.2f}  div {row['divergences']}  "
+              f"steps {row['mean_leapfrog_steps']:.1f} (max of chains {row['mean_max_over_chains_steps']:.1f})"
+              + (f"  grad {row['grad_cpu_ms']:.3f} ms, value {row['value_cpu_ms']:.3f} ms CPU"
+                 if args.profile else ""), flush=True)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(out.read_text())["runs"] if args.append and out.exists() else []

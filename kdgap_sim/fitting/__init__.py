@@ -41,6 +41,7 @@ from kdgap_sim.fitting.inference import (
     posterior_predictive,
     subject_log_lik,
 )
+from kdgap_sim.fitting.chains import spread_chains
 
 __all__ = [
     "AgentModel",
@@ -74,5 +75,6 @@ __all__ = [
     "phi_approx",
     "posterior_predictive",
     "register_model",
+    "spread_chains",
     "subject_log_lik",
 ]

@@ -32,6 +32,7 @@ import numpyro.distributions as dist
 from numpyro.infer import MCMC, NUTS, Predictive
 
 from kdgap_sim import validation
+from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.models import ChoiceModel, make_model
 from kdgap_sim.fitting.svi import make_guide, svi_fit
@@ -224,7 +225,7 @@ def fit(
 
     Groups: ``posterior`` (``mu_pr``, ``sigma``, ``z``, ``mu_<name>``,
     ``<name>[subject]``), ``log_likelihood`` (``choices[subject]``, for LOO),
-    ``sample_stats`` (NUTS: ``diverging``, ``tree_depth``, ``accept_prob``),
+    ``sample_stats`` (NUTS: ``diverging``, ``tree_depth``, ``n_steps`` (leapfrog steps), ``accept_prob``),
     ``observed_data`` and, with ``posterior_predictive_draws > 0``,
     ``posterior_predictive``. ``posterior.attrs`` holds the model name, the
     method, the wall time and the diagnostics of :func:`diagnostics`.
@@ -235,9 +236,13 @@ def fit(
       model: a registry name (see :data:`~kdgap_sim.fitting.MODELS`) or a ChoiceModel.
       hierarchical: non-centred hierarchical prior (True) or independent subjects.
       method: ``"nuts"`` or ``"svi"`` (Adam on the ELBO; posterior draws from the guide).
-      num_warmup, num_samples, num_chains, chain_method: NUTS settings
-        (``chain_method="parallel"`` needs as many JAX devices as chains, e.g.
-        ``numpyro.set_host_device_count`` in a script).
+      num_warmup, num_samples, num_chains, chain_method: NUTS settings.
+        ``"vectorized"`` runs all chains as one batch on one device;
+        ``"parallel"`` spreads them over the JAX devices (on CPU, make cores
+        devices with ``numpyro.set_host_device_count`` before JAX starts):
+        one chain per device, or, with fewer devices than chains, equal
+        groups of vectorized chains per device (:func:`spread_chains`), or
+        all vectorized on a single device; ``"sequential"`` runs one after another.
       target_accept, max_tree_depth: NUTS step-size target and tree depth.
       svi_steps, learning_rate, guide: SVI settings (``guide``: ``"auto"``,
         ``"multivariate-normal"`` or ``"normal"``, see
@@ -278,12 +283,13 @@ def fit(
     if method == "nuts":
         kernel = NUTS(numpyro_fn, target_accept_prob=float(target_accept), max_tree_depth=max_tree_depth)
         mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
-                    chain_method=chain_method, progress_bar=progress_bar)
+                    chain_method=chain_method_for(chain_method, num_chains), progress_bar=progress_bar)
         mcmc.run(k_fit, arrays, extra_fields=("diverging", "num_steps", "accept_prob"))
         samples = mcmc.get_samples(group_by_chain=True)
         extra = mcmc.get_extra_fields(group_by_chain=True)
         stats = {"diverging": np.asarray(extra["diverging"]),
                  "tree_depth": np.log2(np.asarray(extra["num_steps"]) + 1).astype(np.int64),
+                 "n_steps": np.asarray(extra["num_steps"]),
                  "accept_prob": np.asarray(extra["accept_prob"])}
         losses = None
     else:
@@ -377,15 +383,13 @@ def add_posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model, n_draws
     """Adds :func:`posterior_predictive` choices to ``idata`` as group ``posterior_predictive``.
 
     Example:
-      >>> import jax, numpy as np, arviz as az, kdgap_sim as kd
-      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1., 0., 1.], [0., 1., 0.]],
-      ...                                        n_actions=2, n_trials=[3, 2])
-      >>> idata = az.from_dict(  # 10 draws of "rw" parameters (a fit would give these)
-      ...     posterior={"alpha_pos": np.full((1, 10, 2), 0.3), "beta": np.zeros((1, 10, 2))},
-      ...     coords={"subject": list(log.subjects)}, dims={"alpha_pos": ["subject"], "beta": ["subject"]})
-      >>> idata = kd.fitting.add_posterior_predictive(jax.random.key(0), idata, log, "rw", n_draws=4)
+      >>> import jax, kdgap_sim as kd
+      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1, 1]], [[0., 1., 1., 0.]], n_actions=2)
+      >>> idata = kd.fitting.fit(jax.random.key(0), log, "rw", hierarchical=False,
+      ...                        method="svi", svi_steps=50, num_samples=20)
+      >>> idata = kd.fitting.add_posterior_predictive(jax.random.key(1), idata, log, "rw", n_draws=4)
       >>> idata.posterior_predictive["choice"].dims, idata.posterior_predictive["choice"].shape
-      (('chain', 'draw', 'subject', 'trial'), (1, 4, 2, 3))
+      (('chain', 'draw', 'subject', 'trial'), (1, 4, 1, 4))
     """
     draws = posterior_predictive(key, idata, log, model, n_draws)
     idata.add_groups(

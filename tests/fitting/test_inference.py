@@ -71,6 +71,8 @@ def test_short_nuts_reports_diagnostics_and_warns(log):
     attrs = idata.posterior.attrs
     assert idata.posterior["alpha_pos"].shape == (2, 10, 4)
     assert idata.sample_stats["diverging"].shape == (2, 10)
+    depth, steps = (np.asarray(idata.sample_stats[k]) for k in ("tree_depth", "n_steps"))
+    assert ((2**depth - 1 <= steps) & (steps < 2 ** (depth + 1) - 1)).all()
     assert attrs["min_ess_bulk"] < 200 and np.isfinite(attrs["max_rhat"])
     assert attrs["n_divergent"] >= 0
 
