@@ -85,6 +85,8 @@ def main(argv=None) -> int:
                         help="numpyro.set_host_device_count (CPU); 0 leaves it alone")
     parser.add_argument("--model", default="asymmetric-rw")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target-accept", type=float, default=0.8,
+                        help="NUTS target acceptance (higher: smaller steps, fewer divergences)")
     parser.add_argument("--out", default="benchmarks/results/fit_speed.json")
     parser.add_argument("--append", action="store_true", help="add rows to an existing JSON file")
     parser.add_argument("--profile-only", action="store_true",
@@ -125,7 +127,8 @@ def main(argv=None) -> int:
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
         idata = kd.fitting.fit(jax.random.fold_in(key, 2), log, model, hierarchical=True,
                                method="nuts", num_warmup=args.warmup, num_samples=args.draws,
-                               num_chains=args.chains, chain_method=chain_method, warn=False)
+                               num_chains=args.chains, chain_method=chain_method,
+                               target_accept=args.target_accept, warn=False)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
         diag = kd.fitting.diagnostics(idata)
         steps = np.asarray(idata.sample_stats["n_steps"])  # [chains, draws] (draws only)
@@ -135,7 +138,7 @@ def main(argv=None) -> int:
         row = {
             "model": model.name, "unroll": args.unroll, "subjects": n_subjects, "trials": args.trials,
             "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
-            "chain_method": chain_method, "devices": jax.device_count(),
+            "target_accept": args.target_accept, "chain_method": chain_method, "devices": jax.device_count(),
             "backend": jax.default_backend(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "max_rhat": round(diag["max_rhat"], 4), "min_ess_bulk": round(diag["min_ess_bulk"], 1),
             "min_ess_bulk_per_s": round(diag["min_ess_bulk"] / wall, 2),
