@@ -8,16 +8,8 @@ or SVI) into arviz InferenceData; ``parameter_recovery`` and
 """
 
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
-from kdgap_sim.fitting.models import (
-    MODELS,
-    AgentModel,
-    ChoiceModel,
-    ParamSpec,
-    Prior,
-    make_model,
-    phi_approx,
-    register_model,
-)
+from kdgap_sim.fitting.model_registry import MODELS, make_model, register_model
+from kdgap_sim.fitting.models import AgentModel, ChoiceModel, ParamSpec, Prior, phi_approx
 from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel, bandit2arm_delta, bandit4arm_4par
 from kdgap_sim.fitting.recovery import (
     Population,

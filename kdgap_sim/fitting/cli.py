@@ -21,7 +21,7 @@ def _positive_int(text: str) -> int:
 
 def add_subcommand(subparsers) -> None:
     """Registers ``fit`` on the ``kdgap`` parser."""
-    from kdgap_sim.fitting.models import MODELS
+    from kdgap_sim.fitting.model_registry import MODELS
 
     p = subparsers.add_parser(
         "fit", help="fit a model to a choice log (CSV, TSV, JSONL)",
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
     from kdgap_sim.fitting.data import ChoiceLog
     from kdgap_sim.fitting.inference import fit, posterior_predictive
-    from kdgap_sim.fitting.models import make_model
+    from kdgap_sim.fitting.model_registry import make_model
     from kdgap_sim.plotting import save
 
     base = args.choice_base if args.choice_base == "auto" else int(args.choice_base)

@@ -34,7 +34,8 @@ from numpyro.infer import MCMC, NUTS, Predictive
 from kdgap_sim import validation
 from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
-from kdgap_sim.fitting.models import ChoiceModel, make_model
+from kdgap_sim.fitting.model_registry import make_model
+from kdgap_sim.fitting.models import ChoiceModel
 from kdgap_sim.fitting.svi import make_guide, svi_fit
 from kdgap_sim.types import Array, PRNGKey
 

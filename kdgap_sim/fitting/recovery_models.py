@@ -16,7 +16,8 @@ import numpy as np
 
 from kdgap_sim import validation
 from kdgap_sim.fitting.inference import numpyro_model, subject_log_lik
-from kdgap_sim.fitting.models import ChoiceModel, make_model
+from kdgap_sim.fitting.model_registry import make_model
+from kdgap_sim.fitting.models import ChoiceModel
 from kdgap_sim.fitting.simulation import default_task, sample_population, simulate_arrays
 from kdgap_sim.fitting.svi import make_guide, svi_fit
 from kdgap_sim.types import PRNGKey

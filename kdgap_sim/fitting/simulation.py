@@ -24,7 +24,8 @@ from kdgap_sim import validation
 from kdgap_sim.envs.bandit import BernoulliBandit
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.hbayesdm import GainLossTask
-from kdgap_sim.fitting.models import AgentModel, ChoiceModel, make_model
+from kdgap_sim.fitting.model_registry import make_model
+from kdgap_sim.fitting.models import AgentModel, ChoiceModel
 from kdgap_sim.types import Array, PRNGKey
 
 

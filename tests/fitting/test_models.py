@@ -203,10 +203,3 @@ def test_models_refuse_logs_they_cannot_fit():
         make_model("full-feedback-rw").for_log(_log())
     with pytest.raises(ValueError, match="needs a 'rationale' column"):
         make_model("knowing-doing").for_log(_log())
-    with pytest.raises(ValueError, match="unknown model 'nope'"):
-        make_model("nope")
-    with pytest.raises(ValueError, match="bounds given for \\['kappa'\\]"):
-        make_model("rw", bounds={"kappa": (0, 1)})
-    with pytest.raises(ValueError, match="low < high"):
-        make_model("rw", bounds={"beta": (5, 1)})
-    assert make_model("rw", bounds={"beta": (0.0, 50.0)}).params[1].high == 50.0
