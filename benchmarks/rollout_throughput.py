@@ -16,24 +16,48 @@ Columns, all measured in the same run:
                  would write by hand with jax.random (a different stream, same distribution);
   (c) numpy      a NumPy loop over trials, vectorised over agents.
 
-Usage: python benchmarks/rollout_throughput.py [--agents 1000 10000 100000] [--steps 1000]
-Writes benchmarks/results/rollout_throughput_<platform>.json.
+Usage: python benchmarks/rollout_throughput.py [--agents 1000 10000 100000] [--steps 1000] [--devices 2]
+Writes benchmarks/results/rollout_throughput_<platform>[_<N>dev].json.
+
+``--devices N`` (CPU) starts JAX with N host devices
+(``--xla_force_host_platform_device_count``), so that ``kd.rollout_batch`` splits
+the agents between N cores; the hand-written loops are run with the same
+split (their keys laid out over the same devices), the NumPy loop is one
+process as always.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import platform
+import sys
 import time
 
-import jax
-import jax.numpy as jnp
-import numpy as np
 
-import kdgap_sim as kd
-from kdgap_sim import threefry
+def _devices_flag(argv) -> int:
+    """``--devices N`` must act before JAX starts, so it is read before the import."""
+    for i, arg in enumerate(argv):
+        if arg == "--devices" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if arg.startswith("--devices="):
+            return int(arg.split("=", 1)[1])
+    return 0
+
+
+if _devices_flag(sys.argv[1:]):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               f" --xla_force_host_platform_device_count={_devices_flag(sys.argv[1:])}")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+import kdgap_sim as kd  # noqa: E402
+from kdgap_sim import threefry  # noqa: E402
+from kdgap_sim.rollout import seed_sharding  # noqa: E402
 
 PROBS = (0.3, 0.7)
 A_POS, A_NEG, BETA = 0.3, 0.1, 5.0
@@ -83,7 +107,11 @@ def _fused_one(key, n_steps, unroll, one_draw, rng=jax.random):
 
 
 def make_fused(n_steps, unroll, one_draw, with_actions=False, rng=jax.random):
+    sharding = seed_sharding()  # the agents split over the devices, as kdgap's
+
     def run(keys):
+        if sharding is not None:
+            keys = jax.lax.with_sharding_constraint(keys, sharding)
         regret, actions = jax.vmap(lambda k: _fused_one(k, n_steps, unroll, one_draw, rng))(keys)
         return (regret, actions) if with_actions else regret
 
@@ -138,6 +166,8 @@ def main(argv=None):
     parser.add_argument("--unroll", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--numpy-max", type=int, default=100_000, help="largest size for the NumPy loop")
+    parser.add_argument("--devices", type=int, default=0,
+                        help="CPU host devices to split the agents over (read before JAX starts)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
 
@@ -182,7 +212,9 @@ def main(argv=None):
               f"{r['fused1rng_best']:10.3g} {numpy_text} {r['ratio_kdgap_vs_fused']:6.2f} "
               f"{r['ratio_kdgap_vs_fusedfast']:6.2f} {r['ratio_kdgap_vs_fused1rng']:6.2f} {ratio_c}")
 
-    out = pathlib.Path(args.out or pathlib.Path(__file__).parent / "results" / f"rollout_throughput_{device.platform}.json")
+    suffix = f"_{len(jax.devices())}dev" if len(jax.devices()) > 1 else ""
+    out = pathlib.Path(args.out or pathlib.Path(__file__).parent / "results"
+                       / f"rollout_throughput_{device.platform}{suffix}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "benchmark": "rollout_throughput",

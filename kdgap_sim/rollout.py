@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from kdgap_sim import action_axis, threefry, validation
 from kdgap_sim.agents.agent import Agent
@@ -256,12 +257,44 @@ def seed_keys(key: PRNGKey, n_seeds: int, offset: int = 0) -> Array:
     return jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, seeds)
 
 
-@functools.partial(jax.jit, static_argnames=("env", "agent", "n_steps", "record", "unroll"))
-def _batch_impl(keys, env_params, agent_params, forced_actions, *, env, agent, n_steps, record, unroll):
+def seed_sharding(n_devices: int | None = None) -> NamedSharding | None:
+    """The layout of a batch of seeds over local devices, or None for one device.
+
+    A 1-D ``Mesh`` (axis ``"seed"``) over the first ``n_devices`` devices of
+    ``jax.local_devices()`` (all of them when None), with the seed axis split
+    between them. On CPU, several devices (set with
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts)
+    are how a batch uses several cores: XLA runs one scan per device.
+
+    Example:
+      >>> from kdgap_sim.rollout import seed_sharding
+      >>> seed_sharding(1) is None  # one device: nothing to split
+      True
+    """
+    available = jax.local_devices()
+    if n_devices is None:
+        n_devices = len(available)
+    validation.check_int("devices", n_devices, minimum=1)
+    if n_devices > len(available):
+        raise ValueError(f"devices must be at most the {len(available)} local device(s), got {n_devices}")
+    if n_devices == 1:
+        return None
+    mesh = Mesh(np.asarray(available[:n_devices]), ("seed",))
+    return NamedSharding(mesh, PartitionSpec("seed"))
+
+
+@functools.partial(jax.jit, static_argnames=("env", "agent", "n_steps", "record", "unroll", "sharding"))
+def _batch_impl(keys, env_params, agent_params, forced_actions, *, env, agent, n_steps, record, unroll,
+                sharding=None):
     run = functools.partial(
         _rollout_impl, env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll
     )
-    return jax.vmap(run, in_axes=(0, None, None, None))(keys, env_params, agent_params, forced_actions)
+    if sharding is not None:  # each device runs the scan for its share of the seeds
+        keys = jax.lax.with_sharding_constraint(keys, sharding)
+    out = jax.vmap(run, in_axes=(0, None, None, None))(keys, env_params, agent_params, forced_actions)
+    if sharding is not None:
+        out = jax.tree_util.tree_map(lambda x: jax.lax.with_sharding_constraint(x, sharding), out)
+    return out
 
 
 def rollout_batch(
@@ -276,12 +309,18 @@ def rollout_batch(
     record: str = "summary",
     forced_actions: Array | None = None,
     unroll: int = 1,
+    devices: int | None = None,
 ) -> Summary | Trajectory:
     """:func:`rollout` for ``n_seeds`` independent seeds, vmapped in one jit.
 
     Seed ``i`` uses the key ``fold_in(key, i)``, so seed ``i`` of a batch equals
     ``rollout(fold_in(key, i), ...)`` whatever ``n_seeds`` is. Every leaf of the
     result gains a leading axis of length ``n_seeds``.
+
+    With several local devices the seeds are split between them
+    (:func:`seed_sharding`; ``devices`` caps how many, default all): each
+    device runs the scan for its share, and every seed's result is the same
+    bit for bit whatever the number of devices.
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -298,7 +337,8 @@ def rollout_batch(
     validation.check_int("n_seeds", n_seeds, minimum=1)
     if forced_actions is not None:
         forced_actions = jnp.asarray(forced_actions, jnp.int32)
+    sharding = seed_sharding(devices)
     return _batch_impl(
         seed_keys(key, n_seeds), env_params, agent_params, forced_actions,
-        env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll,
+        env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll, sharding=sharding,
     )

@@ -1,0 +1,69 @@
+"""rollout_batch over several devices: same result per seed, bit for bit, as on one device."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import pytest
+
+import kdgap_sim as kd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Runs in its own process: the number of CPU devices is fixed when JAX starts.
+WORKER = textwrap.dedent("""
+    import jax, numpy as np
+    import kdgap_sim as kd
+    assert jax.local_device_count() == 2, jax.devices()
+    env = kd.envs.make("bernoulli-bandit", n_arms=3)
+    agent, params = kd.agents.profile("knowing-doing-ucb")
+    for n_seeds in (8, 7):  # even and uneven splits
+        for record in ("summary", "trajectory"):
+            run = lambda d: kd.rollout_batch(jax.random.key(5), env, env.default_params(), agent, params,
+                                             40, n_seeds, record=record, devices=d)
+            one, two = run(1), run(2)
+            leaves_one, leaves_two = jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(two)
+            assert len(leaves_one) == len(leaves_two)
+            for a, b in zip(leaves_one, leaves_two):
+                assert a.shape[0] == n_seeds and np.array_equal(np.asarray(a), np.asarray(b)), (n_seeds, record)
+            counts = two.counts if record == "summary" else two.summary.counts
+            if n_seeds == 8:  # the seeds really were split between the devices
+                assert len(counts.sharding.device_set) == 2, counts.sharding
+            # and seed i of the batch is rollout(fold_in(key, i))
+            single = kd.rollout(jax.random.fold_in(jax.random.key(5), 3), env, env.default_params(),
+                                agent, params, 40)
+            got = one.counts[3] if record == "summary" else one.summary.counts[3]
+            assert np.array_equal(np.asarray(got), np.asarray(single.counts))
+    print("ok")
+""")
+
+
+def test_two_devices_give_the_same_seeds_bit_for_bit():
+    env = dict(os.environ, PYTHONPATH=ROOT, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               JAX_PLATFORMS="cpu")
+    result = subprocess.run([sys.executable, "-c", WORKER], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
+
+
+def test_seed_sharding_is_none_on_one_device_and_checks_devices():
+    from kdgap_sim.rollout import seed_sharding
+
+    assert seed_sharding(1) is None
+    with pytest.raises(ValueError, match="devices"):
+        seed_sharding(jax.local_device_count() + 1)
+    with pytest.raises(ValueError, match="devices"):
+        seed_sharding(0)
+    with pytest.raises(TypeError, match="devices"):
+        seed_sharding(1.5)
+
+
+def test_rollout_batch_rejects_bad_devices_before_compiling():
+    env = kd.envs.make("bernoulli-bandit", n_arms=2)
+    agent, params = kd.agents.profile("greedy")
+    with pytest.raises(ValueError, match="devices"):
+        kd.rollout_batch(jax.random.key(0), env, env.default_params(), agent, params, 5, 4,
+                         devices=jax.local_device_count() + 1)
