@@ -22,17 +22,10 @@ from kdgap_sim.fitting.recovery import (
     simulate_arrays,
     simulate_log,
 )
-from kdgap_sim.fitting.inference import (
-    FitWarning,
-    add_posterior_predictive,
-    compare,
-    diagnostics,
-    fit,
-    loo,
-    numpyro_model,
-    posterior_predictive,
-    subject_log_lik,
-)
+from kdgap_sim.fitting.inference import fit, numpyro_model, subject_log_lik
+from kdgap_sim.fitting.diagnostics import FitWarning, diagnostics
+from kdgap_sim.fitting.predictive import add_posterior_predictive, posterior_predictive
+from kdgap_sim.fitting.comparison import compare, loo
 from kdgap_sim.fitting.chains import spread_chains
 
 __all__ = [

@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     import jax
 
     from kdgap_sim.fitting.data import ChoiceLog
-    from kdgap_sim.fitting.inference import fit, posterior_predictive
+    from kdgap_sim.fitting.inference import fit
+    from kdgap_sim.fitting.predictive import posterior_predictive
     from kdgap_sim.fitting.model_registry import make_model
     from kdgap_sim.plotting import save
 

@@ -7,22 +7,20 @@ subject) and, for each subject, the log-likelihood of the logged choices,
 .. math:: \log p(c \mid \theta_i) = \sum_{t:\,\text{scored}} \log \pi_{\theta_i}(c_t \mid h_t),
 
 computed by the model's scan (forced and padded trials score nothing).
-:func:`fit` samples it and reports R-hat, bulk ESS and divergences (and warns
-when they are poor); :func:`posterior_predictive` draws one-step-ahead choices
-(hBayesDM's ``y_pred``); :func:`compare` ranks fits by PSIS-LOO with one
-subject as the unit left out.
+:func:`fit` samples it (NUTS) or fits a Gaussian guide (SVI) and reports
+R-hat, bulk ESS and divergences (:mod:`~kdgap_sim.fitting.diagnostics`, which
+also warns when they are poor); one-step-ahead predictions live in
+:mod:`~kdgap_sim.fitting.predictive` and PSIS-LOO comparison in
+:mod:`~kdgap_sim.fitting.comparison`.
 
-Source: Hoffman & Gelman (2014), JMLR 15:1593 (NUTS); Vehtari, Gelman & Gabry
-(2017), Stat. Comput. 27:1413 (PSIS-LOO); Vehtari et al. (2021), Bayesian
-Analysis 16:667 (rank-normalised R-hat, bulk ESS).
+Source: Hoffman & Gelman (2014), JMLR 15:1593 (NUTS); Kucukelbir et al.
+(2017), JMLR 18:1 (ADVI, the SVI guides).
 """
 
 from __future__ import annotations
 
 import functools
 import time
-import warnings
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -34,32 +32,15 @@ from numpyro.infer import MCMC, NUTS, Predictive
 from kdgap_sim import validation
 from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.fitting.diagnostics import diagnostics, warn_if_poor
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
+from kdgap_sim.fitting.predictive import add_posterior_predictive
 from kdgap_sim.fitting.svi import make_guide, svi_fit
 from kdgap_sim.types import Array, PRNGKey
 
 METHODS = ("nuts", "svi")
 CHAIN_METHODS = ("vectorized", "parallel", "sequential")
-RHAT_MAX = 1.01
-
-
-class FitWarning(UserWarning):
-    """Poor convergence: R-hat above 1.01, low bulk ESS or divergent transitions.
-
-    Emitted by :func:`fit` (NUTS, ``warn=True``); filter or raise it with the
-    :mod:`warnings` machinery.
-
-    Example:
-      >>> import warnings, kdgap_sim as kd
-      >>> issubclass(kd.fitting.FitWarning, UserWarning)
-      True
-      >>> with warnings.catch_warnings(record=True) as caught:
-      ...     warnings.simplefilter("always")
-      ...     warnings.warn("poor convergence", kd.fitting.FitWarning)
-      >>> caught[0].category.__name__
-      'FitWarning'
-    """
 
 
 def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_contexts: int = 1) -> Array:
@@ -152,54 +133,6 @@ def _to_idata(samples, log: ChoiceLog, model: ChoiceModel, hierarchical: bool, s
                 "trial": np.arange(log.max_trials)},
         dims={**dims, "choices": ["subject"], "choice": ["subject", "trial"]},
     )
-
-
-def diagnostics(idata) -> dict[str, float]:
-    """Max R-hat and min bulk ESS over all posterior variables (``log_lik`` aside), divergences.
-
-    R-hat needs two or more chains (NaN otherwise); ``n_divergent`` is NaN
-    without NUTS ``sample_stats``. Rank-normalised R-hat and bulk ESS: Vehtari
-    et al. (2021), Bayesian Analysis 16:667 (arXiv 1903.08008).
-
-    Example:
-      >>> import numpy as np, arviz as az, kdgap_sim as kd
-      >>> draws = np.random.default_rng(0).normal(size=(2, 500))  # 2 well-mixed chains
-      >>> diag = kd.fitting.diagnostics(az.from_dict(posterior={"mu_beta": draws}))
-      >>> diag["n_chains"], diag["n_draws"], diag["max_rhat"] < 1.01, diag["min_ess_bulk"] > 500
-      (2.0, 500.0, True, True)
-    """
-    import arviz as az
-
-    names = [v for v in idata.posterior.data_vars if v not in ("log_lik",)]
-    n_chains = idata.posterior.sizes["chain"]
-    out: dict[str, float] = {"n_chains": float(n_chains), "n_draws": float(idata.posterior.sizes["draw"])}
-    if n_chains > 1:
-        rhat = az.rhat(idata, var_names=names)
-        out["max_rhat"] = float(max(float(rhat[v].max()) for v in rhat.data_vars))
-    else:
-        out["max_rhat"] = float("nan")
-    ess = az.ess(idata, var_names=names, method="bulk")
-    out["min_ess_bulk"] = float(min(float(ess[v].min()) for v in ess.data_vars))
-    stats = getattr(idata, "sample_stats", None)
-    if stats is not None and "diverging" in stats:
-        out["n_divergent"] = float(stats["diverging"].sum())
-    else:
-        out["n_divergent"] = float("nan")
-    return out
-
-
-def _warn(diag: dict[str, float]) -> None:
-    problems = []
-    if diag["max_rhat"] > RHAT_MAX:
-        problems.append(f"max R-hat {diag['max_rhat']:.3f} > {RHAT_MAX}")
-    if diag["min_ess_bulk"] < 100 * diag["n_chains"]:
-        problems.append(f"min bulk ESS {diag['min_ess_bulk']:.0f} < 100 per chain")
-    if diag["n_divergent"] > 0:
-        problems.append(f"{int(diag['n_divergent'])} divergent transitions")
-    if problems:
-        warnings.warn("poor convergence: " + "; ".join(problems) +
-                      " (run longer, raise target_accept, or reparameterise)", FitWarning,
-                      stacklevel=3)
 
 
 def fit(
@@ -321,127 +254,9 @@ def fit(
         attrs["svi_final_loss"] = float(np.asarray(losses)[-100:].mean())
     idata.posterior.attrs.update(attrs)
     if warn and method == "nuts":
-        _warn(diag)
+        warn_if_poor(diag)
     if posterior_predictive_draws:
         add_posterior_predictive(k_ppc, idata, log, model, posterior_predictive_draws)
     return idata
 
 
-def subject_values(idata, model: ChoiceModel, n_draws: int | None = None) -> np.ndarray:
-    """Posterior draws of every subject's parameters, ``[draws, S, n_params]`` (evenly thinned)."""
-    post = idata.posterior
-    stacked = np.stack([np.asarray(post[n]).reshape(-1, post.sizes["subject"])
-                        for n in model.param_names], axis=-1)
-    if n_draws is not None and n_draws < stacked.shape[0]:
-        stacked = stacked[np.linspace(0, stacked.shape[0] - 1, n_draws).astype(int)]
-    return stacked
-
-
-def posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model: str | ChoiceModel,
-                         n_draws: int = 100) -> dict[str, np.ndarray]:
-    r"""One-step-ahead posterior predictive choices (hBayesDM's ``y_pred``).
-
-    For each of ``n_draws`` posterior draws, each trial's choice is drawn from
-    :math:`\pi_\theta(\cdot \mid h_t)`, where the history :math:`h_t` is the
-    *logged* one. Returns ``choice`` ``[draws, S, T]`` (-1 on padding) and the
-    posterior-mean action probabilities ``probs`` ``[S, T, K]``.
-
-    Example:
-      >>> import jax, numpy as np, arviz as az, kdgap_sim as kd
-      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1], [1, 0, 0]], [[1., 0., 1.], [0., 1., 0.]],
-      ...                                        n_actions=2, n_trials=[3, 2])
-      >>> idata = az.from_dict(  # 10 draws of "rw" parameters (a fit would give these)
-      ...     posterior={"alpha_pos": np.full((1, 10, 2), 0.3), "beta": np.zeros((1, 10, 2))},
-      ...     coords={"subject": list(log.subjects)}, dims={"alpha_pos": ["subject"], "beta": ["subject"]})
-      >>> pred = kd.fitting.posterior_predictive(jax.random.key(0), idata, log, "rw", n_draws=5)
-      >>> pred["choice"].shape, pred["choice"][:, 1, 2].tolist()  # subject 1 has 2 trials
-      ((5, 2, 3), [-1, -1, -1, -1, -1])
-      >>> np.allclose(pred["probs"], 0.5)  # beta = 0: uniform
-      True
-    """
-    validation.check_key(key, "key")
-    validation.check_int("n_draws", n_draws, minimum=1)
-    model = make_model(model).for_log(log)
-    values = jnp.asarray(subject_values(idata, model, n_draws), jnp.float32)
-    arrays = log.arrays()
-    n_contexts = log.n_contexts if model.per_context else 1
-    log_probs_fn = jax.jit(jax.vmap(lambda v, d: model.log_probs(v, d, n_contexts)))
-
-    def one_draw(carry, inputs):
-        k, v = inputs
-        logp = log_probs_fn(v, arrays)
-        return carry + jnp.exp(logp), jax.random.categorical(k, logp).astype(jnp.int32)
-
-    keys = jax.random.split(key, values.shape[0])
-    zero = jnp.zeros((*arrays.choice.shape, log.n_actions), jnp.float32)
-    total, choices = jax.lax.scan(one_draw, zero, (keys, values))
-    mask = log.mask
-    return {"choice": np.where(mask, np.asarray(choices), -1),
-            "probs": np.asarray(total) / values.shape[0]}
-
-
-def add_posterior_predictive(key: PRNGKey, idata, log: ChoiceLog, model, n_draws: int = 100):
-    """Adds :func:`posterior_predictive` choices to ``idata`` as group ``posterior_predictive``.
-
-    Example:
-      >>> import jax, kdgap_sim as kd
-      >>> log = kd.fitting.ChoiceLog.from_arrays([[0, 1, 1, 1]], [[0., 1., 1., 0.]], n_actions=2)
-      >>> idata = kd.fitting.fit(jax.random.key(0), log, "rw", hierarchical=False,
-      ...                        method="svi", svi_steps=50, num_samples=20)
-      >>> idata = kd.fitting.add_posterior_predictive(jax.random.key(1), idata, log, "rw", n_draws=4)
-      >>> idata.posterior_predictive["choice"].dims, idata.posterior_predictive["choice"].shape
-      (('chain', 'draw', 'subject', 'trial'), (1, 4, 1, 4))
-    """
-    draws = posterior_predictive(key, idata, log, model, n_draws)
-    idata.add_groups(
-        posterior_predictive={"choice": draws["choice"][None]},
-        coords={"subject": list(log.subjects), "trial": np.arange(log.max_trials)},
-        dims={"choice": ["subject", "trial"]},
-    )
-    return idata
-
-
-def loo(idata):
-    """PSIS-LOO with one subject left out at a time (``arviz.loo``, pointwise).
-
-    Pareto-smoothed importance sampling LOO: Vehtari, Gelman & Gabry (2017),
-    Stat. Comput. 27:1413 (arXiv 1507.04544).
-
-    Example:
-      >>> import numpy as np, arviz as az, kdgap_sim as kd
-      >>> log_lik = -2.0 + 0.01 * np.random.default_rng(0).normal(size=(1, 200, 3))
-      >>> idata = az.from_dict(posterior={"beta": np.zeros((1, 200))},
-      ...                      log_likelihood={"choices": log_lik})
-      >>> res = kd.fitting.loo(idata)
-      >>> res.loo_i.shape, round(float(res.elpd_loo), 1)  # 3 subjects at log-lik -2
-      ((3,), -6.0)
-    """
-    import arviz as az
-
-    return az.loo(idata, pointwise=True)
-
-
-def compare(fits: dict[str, Any]):
-    """Ranks fits of the same log by PSIS-LOO (``arviz.compare``); a pandas DataFrame.
-
-    Example:
-      >>> import numpy as np, arviz as az, kdgap_sim as kd
-      >>> rng = np.random.default_rng(0)
-      >>> def fake_fit(mean):  # what fit() stores: per-subject log-likelihood draws
-      ...     return az.from_dict(
-      ...         posterior={"beta": np.zeros((1, 200))},
-      ...         log_likelihood={"choices": mean + 0.01 * rng.normal(size=(1, 200, 3))},
-      ...         coords={"subject": ["a", "b", "c"]}, dims={"choices": ["subject"]})
-      >>> table = kd.fitting.compare({"worse": fake_fit(-3.0), "better": fake_fit(-1.0)})
-      >>> list(table.index), int(table.loc["better", "rank"])
-      (['better', 'worse'], 0)
-    """
-    import arviz as az
-
-    if not isinstance(fits, dict) or len(fits) < 2:
-        raise ValueError("compare needs a dict of at least two named InferenceData fits")
-    subjects = {name: tuple(idata.log_likelihood["choices"].coords["subject"].values.tolist())
-                for name, idata in fits.items()}
-    if len(set(subjects.values())) != 1:
-        raise ValueError("compare needs fits of the same log (the subjects differ)")
-    return az.compare(fits, ic="loo")

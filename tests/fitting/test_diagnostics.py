@@ -1,0 +1,39 @@
+"""diagnostics / warn_if_poor: the numbers and the warning's thresholds."""
+
+import warnings
+
+import arviz as az
+import numpy as np
+import pytest
+
+from kdgap_sim.fitting import FitWarning, diagnostics
+from kdgap_sim.fitting.diagnostics import warn_if_poor
+
+
+def _idata(draws, diverging=None):
+    stats = None if diverging is None else {"diverging": diverging}
+    return az.from_dict(posterior={"mu_beta": draws}, sample_stats=stats)
+
+
+def test_well_mixed_chains_pass_and_stuck_chains_fail():
+    rng = np.random.default_rng(0)
+    good = diagnostics(_idata(rng.normal(size=(4, 1000)), np.zeros((4, 1000), bool)))
+    assert good["max_rhat"] < 1.01 and good["min_ess_bulk"] > 1000 and good["n_divergent"] == 0
+    # one chain of four centred 3 sd away: the pooled variance is 1 + 3**2 * 3/16 ~ 2.7 times the
+    # within-chain one, so R-hat is ~sqrt(2.7) ~ 1.6 before rank normalisation (~1.45 after),
+    # far above 1.01 whatever the draws
+    shifted = rng.normal(size=(4, 1000)) + np.array([0.0, 0.0, 0.0, 3.0])[:, None]
+    assert diagnostics(_idata(shifted))["max_rhat"] > 1.2
+
+
+def test_single_chain_has_no_rhat_and_no_stats_no_divergences():
+    diag = diagnostics(_idata(np.random.default_rng(1).normal(size=(1, 300))))
+    assert np.isnan(diag["max_rhat"]) and np.isnan(diag["n_divergent"]) and diag["n_chains"] == 1.0
+
+
+def test_warning_names_each_problem():
+    with pytest.warns(FitWarning, match=r"R-hat 1\.050 > 1\.01.*ESS 150 < 100 per chain.*3 divergent"):
+        warn_if_poor({"max_rhat": 1.05, "min_ess_bulk": 150.0, "n_chains": 2.0, "n_divergent": 3.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to say: no warning
+        warn_if_poor({"max_rhat": 1.001, "min_ess_bulk": 900.0, "n_chains": 4.0, "n_divergent": 0.0})
