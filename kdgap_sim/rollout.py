@@ -262,9 +262,10 @@ def seed_sharding(n_devices: int | None = None) -> NamedSharding | None:
 
     A 1-D ``Mesh`` (axis ``"seed"``) over the first ``n_devices`` devices of
     ``jax.local_devices()`` (all of them when None), with the seed axis split
-    between them. On CPU, several devices (set with
-    ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts)
-    are how a batch uses several cores: XLA runs one scan per device.
+    between them: each device runs the scan for its share. On CPU, where one
+    device already splits large kernels between threads, several devices
+    (``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts)
+    also split each trial's fixed cost, which dominates small batches.
 
     Example:
       >>> from kdgap_sim.rollout import seed_sharding
