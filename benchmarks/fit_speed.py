@@ -44,7 +44,7 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _gradient_cost(model, log, n_chains: int, repeats: int = 300) -> dict:
+def _gradient_cost(model, log, n_chains: int, derivatives: str, repeats: int = 300) -> dict:
     """CPU ms of one value-and-gradient of the log density for all chains at once (as NUTS
     evaluates it with vectorized chains), of the value alone, and compile CPU seconds."""
     import functools
@@ -54,7 +54,8 @@ def _gradient_cost(model, log, n_chains: int, repeats: int = 300) -> dict:
 
     import kdgap_sim as kd
 
-    fn = functools.partial(kd.fitting.numpyro_model, model=model.for_log(log), hierarchical=True)
+    fn = functools.partial(kd.fitting.numpyro_model, model=model.for_log(log), hierarchical=True,
+                           derivatives=derivatives)
     info = initialize_model(jax.random.split(jax.random.key(0), n_chains), fn,
                             model_args=(log.arrays(),))
     out = {}
@@ -93,6 +94,9 @@ def main(argv=None) -> int:
                         help="only time the gradient (no fit); with --unroll to compare scan unrolling")
     parser.add_argument("--unroll", type=int, default=1,
                         help="lax.scan unroll factor of the trial loop (AgentModel.unroll)")
+    parser.add_argument("--derivatives", choices=("forward", "reverse"), nargs="+", default=["forward"],
+                        help="how the likelihood gradient is computed (kd.fitting.fit's derivatives); "
+                             "several run one after another in the same process")
     parser.add_argument("--profile", action="store_true",
                         help="also time one log-density gradient (all chains) and its compilation")
     args = parser.parse_args(argv)
@@ -111,16 +115,18 @@ def main(argv=None) -> int:
         model = dataclasses.replace(model, unroll=args.unroll)
     rows = []
     methods = args.chain_method[:1] if args.profile_only else args.chain_method
-    for n_subjects, chain_method in itertools.product(args.subjects, methods):
+    for n_subjects, chain_method, derivatives in itertools.product(args.subjects, methods,
+                                                                   args.derivatives):
         key = jax.random.fold_in(jax.random.key(args.seed), n_subjects)
         population = kd.fitting.sample_population(jax.random.fold_in(key, 0), model, n_subjects)
         log = kd.fitting.simulate_log(jax.random.fold_in(key, 1), model, population.values,
                                       args.trials)
         if args.profile_only:
-            cost = _gradient_cost(model, log, args.chains)
-            rows.append({"model": model.name, "unroll": args.unroll, "subjects": n_subjects,
+            cost = _gradient_cost(model, log, args.chains, derivatives)
+            rows.append({"model": model.name, "unroll": args.unroll, "derivatives": derivatives,
+                         "subjects": n_subjects,
                          "trials": args.trials, "chains": args.chains, **cost})
-            print(f"{n_subjects:>6} subj x {args.trials} trials  unroll {args.unroll}  "
+            print(f"{n_subjects:>6} subj x {args.trials} trials  unroll {args.unroll}  {derivatives:<7}  "
                   f"grad {cost['grad_cpu_ms']:.3f} ms  value {cost['value_cpu_ms']:.3f} ms CPU  "
                   f"(compile {cost['grad_compile_cpu_s']:.1f} s)", flush=True)
             continue
@@ -128,7 +134,7 @@ def main(argv=None) -> int:
         idata = kd.fitting.fit(jax.random.fold_in(key, 2), log, model, hierarchical=True,
                                method="nuts", num_warmup=args.warmup, num_samples=args.draws,
                                num_chains=args.chains, chain_method=chain_method,
-                               target_accept=args.target_accept, warn=False)
+                               target_accept=args.target_accept, warn=False, derivatives=derivatives)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
         diag = kd.fitting.diagnostics(idata)
         steps = np.asarray(idata.sample_stats["n_steps"])  # [chains, draws] (draws only)
@@ -136,7 +142,8 @@ def main(argv=None) -> int:
         truth = {name: float(v) for name, v in
                  zip(model.param_names, model.transform(population.mu_pr))}
         row = {
-            "model": model.name, "unroll": args.unroll, "subjects": n_subjects, "trials": args.trials,
+            "model": model.name, "unroll": args.unroll, "derivatives": derivatives,
+            "subjects": n_subjects, "trials": args.trials,
             "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
             "target_accept": args.target_accept, "chain_method": chain_method, "devices": jax.device_count(),
             "backend": jax.default_backend(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
@@ -145,11 +152,11 @@ def main(argv=None) -> int:
             "divergences": int(diag["n_divergent"]),
             "mean_leapfrog_steps": round(float(steps.mean()), 2),
             "mean_max_over_chains_steps": round(float(steps.max(axis=0).mean()), 2),
-            **(_gradient_cost(model, log, args.chains) if args.profile else {}),
+            **(_gradient_cost(model, log, args.chains, derivatives) if args.profile else {}),
             "group_posterior_mean": group, "group_truth": truth,
         }
         rows.append(row)
-        print(f"{n_subjects:>6} subj x {args.trials} trials  {chain_method:<10}  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
+        print(f"{n_subjects:>6} subj x {args.trials} trials  {chain_method:<10} {derivatives:<7}  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
               f"max R-hat {row['max_rhat']:.4f}  min ESS {row['min_ess_bulk']:7.0f}  "
               f"ESS/s {row['min_ess_bulk_per_s']:7.2f}  div {row['divergences']}  "
               f"steps {row['mean_leapfrog_steps']:.1f} (max of chains {row['mean_max_over_chains_steps']:.1f})"

@@ -32,6 +32,7 @@ from numpyro.infer import MCMC, NUTS, Predictive
 from kdgap_sim import validation
 from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.fitting.derivatives import DERIVATIVES, forward_mode_per_subject
 from kdgap_sim.fitting.diagnostics import diagnostics, warn_if_poor
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
@@ -43,10 +44,17 @@ METHODS = ("nuts", "svi")
 CHAIN_METHODS = ("vectorized", "parallel", "sequential")
 
 
-def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_contexts: int = 1) -> Array:
+def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_contexts: int = 1,
+                    *, derivatives: str = "forward") -> Array:
     r"""Log-likelihood of each subject's scored choices, ``[S]`` (``values``: ``[S, n_params]``).
 
     :math:`\ell_s = \sum_{t\ \mathrm{scored}} \log \pi_{\theta_s}(c_{s,t} \mid h_{s,t})`.
+
+    ``derivatives`` chooses how its gradient with respect to ``values`` is
+    computed; both give the same numbers. ``"forward"``: one forward-mode pass
+    per parameter inside the trial scan
+    (:func:`~kdgap_sim.fitting.derivatives.forward_mode_per_subject`, 2.6x
+    faster for RW+- on CPU); ``"reverse"``: plain reverse-mode autodiff.
 
     Example:
       >>> import jax.numpy as jnp, kdgap_sim as kd
@@ -57,17 +65,26 @@ def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_cont
       >>> [round(x, 4) for x in ll.tolist()]  # beta = 0: log(1/2) per logged trial
       [-2.0794, -1.3863]
     """
-    log_probs = jax.vmap(lambda v, d: model.log_probs(v, d, n_contexts))(values, arrays)
-    chosen = jnp.take_along_axis(log_probs, arrays.choice[..., None], axis=-1)[..., 0]
-    return jnp.sum(jnp.where(arrays.scored, chosen, 0.0), axis=-1)
+    validation.check_choice("derivatives", derivatives, DERIVATIVES)
+
+    def one_subject(theta: Array, data: LogArrays) -> Array:
+        log_probs = model.log_probs(theta, data, n_contexts)
+        chosen = jnp.take_along_axis(log_probs, data.choice[..., None], axis=-1)[..., 0]
+        return jnp.sum(jnp.where(data.scored, chosen, 0.0))
+
+    if derivatives == "forward":
+        return forward_mode_per_subject(one_subject)(values, arrays)
+    return jax.vmap(one_subject)(values, arrays)
 
 
-def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, n_contexts: int = 1):
+def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, n_contexts: int = 1,
+                  derivatives: str = "forward"):
     """The numpyro model: priors on raw parameters, bounded transforms, choice likelihood.
 
     Sites: ``mu_pr``, ``sigma`` (hierarchical only; ``[n_params]``), ``z``
     (``[S, n_params]``); deterministic ``mu_<name>`` (group level), ``<name>``
-    (``[S]``) and ``log_lik`` (``[S]``); a factor ``choices``.
+    (``[S]``) and ``log_lik`` (``[S]``); a factor ``choices``. ``derivatives``:
+    how the likelihood's gradient is computed (see :func:`subject_log_lik`).
 
     Example:
       >>> import functools, kdgap_sim as kd
@@ -100,14 +117,15 @@ def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, 
     values = model.transform(raw)
     for i, spec in enumerate(model.params):
         numpyro.deterministic(spec.name, values[:, i])
-    log_lik = numpyro.deterministic("log_lik", subject_log_lik(model, values, arrays, n_contexts))
+    log_lik = numpyro.deterministic("log_lik", subject_log_lik(model, values, arrays, n_contexts,
+                                                                derivatives=derivatives))
     numpyro.factor("choices", jnp.sum(log_lik))
 
 
-def _bind(model: ChoiceModel, log: ChoiceLog, hierarchical: bool):
+def _bind(model: ChoiceModel, log: ChoiceLog, hierarchical: bool, derivatives: str = "forward"):
     n_contexts = log.n_contexts if model.per_context else 1
     return functools.partial(numpyro_model, model=model, hierarchical=hierarchical,
-                             n_contexts=n_contexts)
+                             n_contexts=n_contexts, derivatives=derivatives)
 
 
 def _dims(model: ChoiceModel, hierarchical: bool) -> dict[str, list[str]]:
@@ -154,6 +172,7 @@ def fit(
     posterior_predictive_draws: int = 0,
     progress_bar: bool = False,
     warn: bool = True,
+    derivatives: str = "forward",
 ):
     """Fits ``model`` to ``log``; returns arviz ``InferenceData``.
 
@@ -184,6 +203,8 @@ def fit(
       posterior_predictive_draws: if > 0, adds one-step-ahead predicted choices.
       progress_bar: numpyro's progress bar.
       warn: emit :class:`FitWarning` on R-hat > 1.01, bulk ESS < 100 per chain or divergences.
+      derivatives: ``"forward"`` (default) or ``"reverse"``: how the
+        likelihood's gradient is computed (same values; see :func:`subject_log_lik`).
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -200,6 +221,7 @@ def fit(
         raise TypeError(f"hierarchical must be True or False, got {hierarchical!r}")
     validation.check_choice("method", method, METHODS)
     validation.check_choice("chain_method", chain_method, CHAIN_METHODS)
+    validation.check_choice("derivatives", derivatives, DERIVATIVES)
     for name, value, low in (("num_warmup", num_warmup, 1), ("num_samples", num_samples, 1),
                              ("num_chains", num_chains, 1), ("max_tree_depth", max_tree_depth, 1),
                              ("svi_steps", svi_steps, 1),
@@ -211,7 +233,7 @@ def fit(
         raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
     model = make_model(model).for_log(log)
     arrays = log.arrays()
-    numpyro_fn = _bind(model, log, hierarchical)
+    numpyro_fn = _bind(model, log, hierarchical, derivatives)
     k_fit, k_draws, k_ppc = jax.random.split(key, 3)
     start = time.perf_counter()
     if method == "nuts":
