@@ -6,9 +6,12 @@ For each number of subjects, simulates a population from the model's prior
 process CPU time, max R-hat, min bulk ESS, min bulk ESS per second,
 divergences and the mean number of leapfrog steps per iteration (and its
 mean maximum over chains, what vectorized chains pay). ``--profile`` adds the
-CPU cost of one log-density gradient for all chains, so that sampling time
-~ iterations x steps x gradient cost can be checked. Writes
-``benchmarks/results/fit_speed.json``.
+cost of one log-density gradient for all chains (per call, and per evaluation
+inside a compiled loop as NUTS runs it), so that sampling time ~ iterations x
+steps x gradient cost can be checked; ``--profile-only`` times only that.
+``--derivatives`` compares how the gradient is computed (``kd.fitting.fit``'s
+``derivatives``) and ``--fit-repeats R`` fits each data set with R NUTS keys.
+Writes ``benchmarks/results/fit_speed.json`` (or ``--out``).
 
 Usage::
 
@@ -45,8 +48,10 @@ def _cpu_seconds() -> float:
 
 
 def _gradient_cost(model, log, n_chains: int, derivatives: str, repeats: int = 300) -> dict:
-    """CPU ms of one value-and-gradient of the log density for all chains at once (as NUTS
-    evaluates it with vectorized chains), of the value alone, and compile CPU seconds."""
+    """Cost of one value-and-gradient of the log density for all chains at once (as NUTS
+    evaluates it with vectorized chains), and of the value alone: CPU ms per call from Python
+    (``*_cpu_ms``, includes dispatch), wall ms per evaluation inside one compiled loop
+    (``*_loop_ms``, as inside NUTS: the difference of 1,100 and 100 iterations), and compile CPU s."""
     import functools
 
     import jax
@@ -69,6 +74,25 @@ def _gradient_cost(model, log, n_chains: int, derivatives: str, repeats: int = 3
             result = batched(info.param_info.z)
         jax.block_until_ready(result)
         out[f"{name}_cpu_ms"] = round(1e3 * (_cpu_seconds() - cpu0) / repeats, 3)
+
+        def step(_, carry, f=jax.vmap(f), with_grad=name == "grad"):
+            z, total = carry  # each result feeds the next point: nothing can be hoisted or skipped
+            if with_grad:
+                value, grad = f(z)
+                z = jax.tree_util.tree_map(lambda x, g: x - 1e-6 * g, z, grad)
+            else:
+                value = f(z)
+                z = jax.tree_util.tree_map(lambda x: x * (1.0 + 1e-9 * value.sum()), z)
+            return z, total + value.sum()
+
+        loop = jax.jit(lambda z, n: jax.lax.fori_loop(0, n, step, (z, 0.0)))
+        jax.block_until_ready(loop(info.param_info.z, 10))
+        walls = []
+        for n in (100, 1100):
+            wall0 = time.perf_counter()
+            jax.block_until_ready(loop(info.param_info.z, n))
+            walls.append(time.perf_counter() - wall0)
+        out[f"{name}_loop_ms"] = round((walls[1] - walls[0]) / 1000 * 1e3, 4)
     return out
 
 
@@ -94,7 +118,10 @@ def main(argv=None) -> int:
                         help="only time the gradient (no fit); with --unroll to compare scan unrolling")
     parser.add_argument("--unroll", type=int, default=1,
                         help="lax.scan unroll factor of the trial loop (AgentModel.unroll)")
-    parser.add_argument("--derivatives", choices=("forward", "reverse"), nargs="+", default=["forward"],
+    parser.add_argument("--fit-repeats", type=int, default=1,
+                        help="fit each data set this many times with different NUTS keys (repeat 0 "
+                             "uses the default key), to see how often a fit meets the target")
+    parser.add_argument("--derivatives", choices=("auto", "forward", "reverse"), nargs="+", default=["auto"],
                         help="how the likelihood gradient is computed (kd.fitting.fit's derivatives); "
                              "several run one after another in the same process")
     parser.add_argument("--profile", action="store_true",
@@ -115,8 +142,9 @@ def main(argv=None) -> int:
         model = dataclasses.replace(model, unroll=args.unroll)
     rows = []
     methods = args.chain_method[:1] if args.profile_only else args.chain_method
-    for n_subjects, chain_method, derivatives in itertools.product(args.subjects, methods,
-                                                                   args.derivatives):
+    runs = itertools.product(args.subjects, methods, args.derivatives,
+                             range(1 if args.profile_only else args.fit_repeats))
+    for n_subjects, chain_method, derivatives, repeat in runs:
         key = jax.random.fold_in(jax.random.key(args.seed), n_subjects)
         population = kd.fitting.sample_population(jax.random.fold_in(key, 0), model, n_subjects)
         log = kd.fitting.simulate_log(jax.random.fold_in(key, 1), model, population.values,
@@ -127,11 +155,15 @@ def main(argv=None) -> int:
                          "subjects": n_subjects,
                          "trials": args.trials, "chains": args.chains, **cost})
             print(f"{n_subjects:>6} subj x {args.trials} trials  unroll {args.unroll}  {derivatives:<7}  "
-                  f"grad {cost['grad_cpu_ms']:.3f} ms  value {cost['value_cpu_ms']:.3f} ms CPU  "
+                  f"grad {cost['grad_loop_ms']:.3f} ms in a loop ({cost['grad_cpu_ms']:.3f} ms CPU per call)  "
+                  f"value {cost['value_loop_ms']:.3f} ms in a loop  "
                   f"(compile {cost['grad_compile_cpu_s']:.1f} s)", flush=True)
             continue
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
-        idata = kd.fitting.fit(jax.random.fold_in(key, 2), log, model, hierarchical=True,
+        fit_key = jax.random.fold_in(key, 2)
+        if repeat:
+            fit_key = jax.random.fold_in(fit_key, repeat)
+        idata = kd.fitting.fit(fit_key, log, model, hierarchical=True,
                                method="nuts", num_warmup=args.warmup, num_samples=args.draws,
                                num_chains=args.chains, chain_method=chain_method,
                                target_accept=args.target_accept, warn=False, derivatives=derivatives)
@@ -142,8 +174,8 @@ def main(argv=None) -> int:
         truth = {name: float(v) for name, v in
                  zip(model.param_names, model.transform(population.mu_pr))}
         row = {
-            "model": model.name, "unroll": args.unroll, "derivatives": derivatives,
-            "subjects": n_subjects, "trials": args.trials,
+            "model": model.name, "unroll": args.unroll, "derivatives": derivatives, "seed": args.seed,
+            "fit_repeat": repeat, "subjects": n_subjects, "trials": args.trials,
             "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
             "target_accept": args.target_accept, "chain_method": chain_method, "devices": jax.device_count(),
             "backend": jax.default_backend(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
@@ -156,7 +188,7 @@ def main(argv=None) -> int:
             "group_posterior_mean": group, "group_truth": truth,
         }
         rows.append(row)
-        print(f"{n_subjects:>6} subj x {args.trials} trials  {chain_method:<10} {derivatives:<7}  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
+        print(f"{n_subjects:>6} subj x {args.trials} trials  {chain_method:<10} {derivatives:<7} fit {repeat}  wall {wall:8.1f} s  cpu {cpu:8.1f} s  "
               f"max R-hat {row['max_rhat']:.4f}  min ESS {row['min_ess_bulk']:7.0f}  "
               f"ESS/s {row['min_ess_bulk_per_s']:7.2f}  div {row['divergences']}  "
               f"steps {row['mean_leapfrog_steps']:.1f} (max of chains {row['mean_max_over_chains_steps']:.1f})"

@@ -15,9 +15,16 @@ primal scan runs once). :func:`forward_mode_per_subject` installs this as the
 function's :func:`jax.custom_jvp` rule, so reverse-mode callers (NUTS, SVI)
 receive the same gradient, and the rule is itself differentiable (Hessians work).
 
-Measured on two CPU cores (``benchmarks/fit_speed.py --profile-only``): the
-value-and-gradient of the hierarchical RW+- density, 20 subjects x 100 trials,
-2 chains, costs 0.40 ms in forward mode against 1.03 ms in reverse mode.
+Forward mode does :math:`P` tangents' arithmetic per trial, reverse mode about
+two passes' worth plus stored intermediates; which is cheaper depends on whether
+the scan's per-iteration overhead or its arithmetic dominates.
+Measured on the 2-core CPU (value-and-gradient of the hierarchical RW+- density,
+:math:`P = 3`, 100 trials, 2 chains, inside a compiled loop as NUTS runs it;
+``benchmarks/fit_speed.py --profile-only --chains 2``, ``docs/fitting.md``
+section 7), forward vs reverse, ms: 20 subjects 0.34 vs 0.45, 50: 0.50 vs 0.80,
+100: 0.97 vs 1.08, 200: 2.10 vs 1.52, 1,000: 8.8 vs 4.2.
+:func:`choose` picks forward mode up to :data:`FORWARD_MAX_SIZE` subject
+parameters and reverse mode beyond.
 
 Source: Griewank & Walther (2008), *Evaluating Derivatives*, 2nd ed., SIAM,
 ch. 3 (forward mode: cost linear in the number of inputs, no stored trace).
@@ -32,7 +39,24 @@ import jax.numpy as jnp
 
 from kdgap_sim.types import Array
 
-DERIVATIVES = ("forward", "reverse")
+DERIVATIVES = ("auto", "forward", "reverse")
+
+#: ``"auto"`` uses forward mode while ``n_subjects * n_params`` is at most this
+#: (the CPU crossover measured above lies between 300 and 600, 100 and 200 subjects of RW+-).
+FORWARD_MAX_SIZE = 300
+
+
+def choose(derivatives: str, n_subjects: int, n_params: int) -> str:
+    """``"forward"`` or ``"reverse"``: ``derivatives`` itself, or for ``"auto"`` by size.
+
+    Example:
+      >>> from kdgap_sim.fitting.derivatives import choose
+      >>> choose("auto", 20, 3), choose("auto", 1000, 3), choose("forward", 1000, 3)
+      ('forward', 'reverse', 'forward')
+    """
+    if derivatives != "auto":
+        return derivatives
+    return "forward" if n_subjects * n_params <= FORWARD_MAX_SIZE else "reverse"
 
 
 def forward_mode_per_subject(fn: Callable[[Array, object], Array]) -> Callable[[Array, object], Array]:

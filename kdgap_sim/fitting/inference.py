@@ -32,7 +32,7 @@ from numpyro.infer import MCMC, NUTS, Predictive
 from kdgap_sim import validation
 from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
-from kdgap_sim.fitting.derivatives import DERIVATIVES, forward_mode_per_subject
+from kdgap_sim.fitting.derivatives import DERIVATIVES, choose, forward_mode_per_subject
 from kdgap_sim.fitting.diagnostics import diagnostics, warn_if_poor
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
@@ -45,16 +45,18 @@ CHAIN_METHODS = ("vectorized", "parallel", "sequential")
 
 
 def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_contexts: int = 1,
-                    *, derivatives: str = "forward") -> Array:
+                    *, derivatives: str = "auto") -> Array:
     r"""Log-likelihood of each subject's scored choices, ``[S]`` (``values``: ``[S, n_params]``).
 
     :math:`\ell_s = \sum_{t\ \mathrm{scored}} \log \pi_{\theta_s}(c_{s,t} \mid h_{s,t})`.
 
     ``derivatives`` chooses how its gradient with respect to ``values`` is
-    computed; both give the same numbers. ``"forward"``: one forward-mode pass
+    computed; all give the same numbers. ``"forward"``: one forward-mode pass
     per parameter inside the trial scan
-    (:func:`~kdgap_sim.fitting.derivatives.forward_mode_per_subject`, 2.6x
-    faster for RW+- on CPU); ``"reverse"``: plain reverse-mode autodiff.
+    (:func:`~kdgap_sim.fitting.derivatives.forward_mode_per_subject`; faster
+    for up to ~100 RW+- subjects on CPU); ``"reverse"``: plain reverse-mode
+    autodiff (2x faster for 1,000 subjects); ``"auto"``: forward up to
+    :data:`~kdgap_sim.fitting.derivatives.FORWARD_MAX_SIZE` subject parameters.
 
     Example:
       >>> import jax.numpy as jnp, kdgap_sim as kd
@@ -72,13 +74,13 @@ def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_cont
         chosen = jnp.take_along_axis(log_probs, data.choice[..., None], axis=-1)[..., 0]
         return jnp.sum(jnp.where(data.scored, chosen, 0.0))
 
-    if derivatives == "forward":
+    if choose(derivatives, *values.shape[-2:]) == "forward":
         return forward_mode_per_subject(one_subject)(values, arrays)
     return jax.vmap(one_subject)(values, arrays)
 
 
 def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, n_contexts: int = 1,
-                  derivatives: str = "forward"):
+                  derivatives: str = "auto"):
     """The numpyro model: priors on raw parameters, bounded transforms, choice likelihood.
 
     Sites: ``mu_pr``, ``sigma`` (hierarchical only; ``[n_params]``), ``z``
@@ -122,7 +124,7 @@ def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, 
     numpyro.factor("choices", jnp.sum(log_lik))
 
 
-def _bind(model: ChoiceModel, log: ChoiceLog, hierarchical: bool, derivatives: str = "forward"):
+def _bind(model: ChoiceModel, log: ChoiceLog, hierarchical: bool, derivatives: str = "auto"):
     n_contexts = log.n_contexts if model.per_context else 1
     return functools.partial(numpyro_model, model=model, hierarchical=hierarchical,
                              n_contexts=n_contexts, derivatives=derivatives)
@@ -172,7 +174,7 @@ def fit(
     posterior_predictive_draws: int = 0,
     progress_bar: bool = False,
     warn: bool = True,
-    derivatives: str = "forward",
+    derivatives: str = "auto",
 ):
     """Fits ``model`` to ``log``; returns arviz ``InferenceData``.
 
@@ -203,7 +205,7 @@ def fit(
       posterior_predictive_draws: if > 0, adds one-step-ahead predicted choices.
       progress_bar: numpyro's progress bar.
       warn: emit :class:`FitWarning` on R-hat > 1.01, bulk ESS < 100 per chain or divergences.
-      derivatives: ``"forward"`` (default) or ``"reverse"``: how the
+      derivatives: ``"auto"`` (default), ``"forward"`` or ``"reverse"``: how the
         likelihood's gradient is computed (same values; see :func:`subject_log_lik`).
 
     Example:

@@ -88,3 +88,12 @@ def test_bad_derivatives_option_is_refused(log):
         subject_log_lik(model, jnp.full((log.n_subjects, 2), 0.5), log.arrays(), derivatives="central")
     with pytest.raises(ValueError, match="derivatives must be one of"):
         fit(jax.random.key(0), log, "rw", derivatives="numeric")
+
+
+def test_auto_picks_forward_for_small_and_reverse_for_large_populations():
+    from kdgap_sim.fitting.derivatives import FORWARD_MAX_SIZE, choose
+
+    assert choose("auto", 20, 3) == "forward"
+    assert choose("auto", FORWARD_MAX_SIZE // 3, 3) == "forward"
+    assert choose("auto", FORWARD_MAX_SIZE // 3 + 1, 3) == "reverse"
+    assert choose("reverse", 1, 1) == "reverse" and choose("forward", 10**4, 7) == "forward"
