@@ -23,7 +23,7 @@ from kdgap_sim.fitting.recovery import (
     simulate_log,
 )
 from kdgap_sim.fitting.inference import fit, numpyro_model, subject_log_lik
-from kdgap_sim.fitting.diagnostics import FitWarning, diagnostics
+from kdgap_sim.fitting.diagnostics import FitWarning, diagnostics, worst_mixing
 from kdgap_sim.fitting.predictive import add_posterior_predictive, posterior_predictive
 from kdgap_sim.fitting.comparison import compare, loo
 from kdgap_sim.fitting.chains import spread_chains
@@ -62,4 +62,5 @@ __all__ = [
     "register_model",
     "spread_chains",
     "subject_log_lik",
+    "worst_mixing",
 ]

@@ -33,7 +33,7 @@ from kdgap_sim import validation
 from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.derivatives import DERIVATIVES, choose, forward_mode_per_subject
-from kdgap_sim.fitting.diagnostics import diagnostics, warn_if_poor
+from kdgap_sim.fitting.diagnostics import RHAT_MAX, diagnostics, warn_if_poor, worst_mixing
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
 from kdgap_sim.fitting.predictive import add_posterior_predictive
@@ -278,7 +278,11 @@ def fit(
         attrs["svi_final_loss"] = float(np.asarray(losses)[-100:].mean())
     idata.posterior.attrs.update(attrs)
     if warn and method == "nuts":
-        warn_if_poor(diag)
+        worst = None
+        if diag["max_rhat"] > RHAT_MAX:
+            row = worst_mixing(idata, n=1)
+            worst = f"{row.index[0]} (R-hat {row['r_hat'].iloc[0]:.3f})"
+        warn_if_poor(diag, worst)
     if posterior_predictive_draws:
         add_posterior_predictive(k_ppc, idata, log, model, posterior_predictive_draws)
     return idata

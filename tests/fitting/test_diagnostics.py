@@ -46,3 +46,35 @@ def test_no_warning_when_the_fit_is_good():
         warnings.simplefilter("always")
         warn_if_poor({"max_rhat": 1.001, "min_ess_bulk": 900.0, "n_chains": 4.0, "n_divergent": 0.0})
     assert caught == []
+
+
+def test_worst_mixing_ranks_the_stuck_subject_first():
+    import pytest
+
+    from kdgap_sim.fitting import worst_mixing
+
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(4, 1000, 5, 2))
+    z[3, :, 4, 1] += 3.0  # subject s4's second parameter: one chain of four 3 sd away (R-hat ~1.45)
+    idata = az.from_dict(posterior={"z": z, "mu_pr": rng.normal(size=(4, 1000, 2))},
+                         coords={"subject": [f"s{i}" for i in range(5)], "param": ["alpha", "beta"]},
+                         dims={"z": ["subject", "param"], "mu_pr": ["param"]})
+    table = worst_mixing(idata, n=3)
+    assert list(table.columns) == ["r_hat", "ess_bulk"] and len(table) == 3
+    assert table.index[0] == "z[s4, beta]" and table["r_hat"].iloc[0] > 1.2
+    assert table["r_hat"].iloc[1] < 1.02  # every other quantity mixes (4 x 1000 iid draws)
+    one_chain = az.from_dict(posterior={"b": np.stack([rng.normal(size=500),
+                                                       np.repeat(rng.normal(size=50), 10)], -1)[None]},
+                             coords={"k": ["iid", "sticky"]}, dims={"b": ["k"]})
+    single = worst_mixing(one_chain)  # no R-hat: ordered by bulk ESS (each value repeated 10x: ~50)
+    assert single["r_hat"].isna().all() and single.index[0] == "b[sticky]"
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        worst_mixing(idata, n=0)
+
+
+def test_warning_names_the_worst_quantity_when_given():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_if_poor({"max_rhat": 1.05, "min_ess_bulk": 900.0, "n_chains": 4.0, "n_divergent": 0.0},
+                     worst="z[s4, beta] (R-hat 1.050)")
+    assert "worst: z[s4, beta] (R-hat 1.050)" in str(caught[0].message)
