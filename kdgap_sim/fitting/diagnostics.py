@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import warnings
 
+from kdgap_sim import validation
+
 RHAT_MAX = 1.01
 ESS_PER_CHAIN_MIN = 100
 
@@ -91,8 +93,6 @@ def worst_mixing(idata, n: int = 5):
       (2, 'beta[c]', True)
     """
     import arviz as az
-
-    from kdgap_sim import validation
 
     validation.check_int("n", n, minimum=1)
     names = [v for v in idata.posterior.data_vars if v not in ("log_lik",)]
