@@ -14,6 +14,10 @@ Columns, all measured in the same run:
   (b') fused-1rng the jax.random loop drawing all of a trial's uniforms with one
                  ``uniform(fold_in(key, t), (K + 1,))`` call: the cheapest stream one
                  would write by hand with jax.random (a different stream, same distribution);
+  (d) one-hash   a ceiling, not the same numbers: the least a loop can do with a
+                 counter-based stream of this quality. One Threefry-2x32 hash per
+                 agent-trial (its two words: the action's uniform and the chosen arm's
+                 outcome), written batch-first over agents, tracking only regret;
   (c) numpy      a NumPy loop over trials, vectorised over agents.
 
 Usage: python benchmarks/rollout_throughput.py [--agents 1000 10000 100000] [--steps 1000] [--devices 2]
@@ -130,6 +134,38 @@ def make_fused(n_steps, unroll, one_draw, with_actions=False, rng=jax.random):
     return jax.jit(run)
 
 
+def make_one_hash(n_steps, unroll):
+    """Column (d): one hash per agent-trial, batch-first, regret only (keys as raw words)."""
+    sharding = seed_sharding()
+    p0, p1 = PROBS
+
+    def to_unit(word):  # 23 random mantissa bits -> [0, 1), as jax.random.uniform does
+        return jax.lax.bitcast_convert_type((word >> 9) | jnp.uint32(0x3F800000), jnp.float32) - 1.0
+
+    def run(keys):
+        if sharding is not None:
+            keys = jax.lax.with_sharding_constraint(keys, sharding)
+        words = jax.random.key_data(keys)
+        k0, k1 = words[:, 0], words[:, 1]
+
+        def body(carry, t):
+            q0, q1, regret = carry
+            w0, w1 = threefry.hash_2x32((k0, k1), (jnp.full_like(k0, t), jnp.zeros_like(k0)))
+            pick_1 = to_unit(w0) >= 1.0 - jax.nn.sigmoid(BETA * (q1 - q0))
+            p_taken = jnp.where(pick_1, p1, p0)
+            q_taken = jnp.where(pick_1, q1, q0)
+            error = (to_unit(w1) < p_taken).astype(jnp.float32) - q_taken
+            q_taken = q_taken + jnp.where(error > 0, A_POS, A_NEG) * error
+            q0, q1 = jnp.where(pick_1, q0, q_taken), jnp.where(pick_1, q_taken, q1)
+            return (q0, q1, regret + (max(p0, p1) - p_taken)), None
+
+        start = jnp.full(k0.shape, 0.5, jnp.float32)
+        init = (start, start, jnp.zeros_like(start))
+        return jax.lax.scan(body, init, jnp.arange(n_steps, dtype=jnp.uint32), unroll=unroll)[0][2]
+
+    return jax.jit(run)
+
+
 def run_numpy(seed, n_agents, n_steps):
     rng = np.random.default_rng(seed)
     probs = np.array(PROBS)
@@ -203,28 +239,32 @@ def main(argv=None):
             row[f"fusedfast_u{unroll}"] = work / best_time(lambda: fused_fast(keys), args.repeats)
             fused1 = make_fused(args.steps, unroll, True)
             row[f"fused1rng_u{unroll}"] = work / best_time(lambda: fused1(keys), args.repeats)
+            one_hash = make_one_hash(args.steps, unroll)
+            row[f"onehash_u{unroll}"] = work / best_time(lambda: one_hash(keys), args.repeats)
         if n_agents <= args.numpy_max:
             row["numpy"] = work / best_time(lambda: run_numpy(0, n_agents, args.steps), 1)
         best = lambda prefix: max(v for k, v in row.items() if k.startswith(prefix + "_u"))  # noqa: E731
         row["kdgap_best"], row["fused_best"], row["fused1rng_best"] = best("kdgap"), best("fused"), best("fused1rng")
-        row["fusedfast_best"] = best("fusedfast")
+        row["fusedfast_best"], row["onehash_best"] = best("fusedfast"), best("onehash")
         row["ratio_kdgap_vs_fused"] = row["kdgap_best"] / row["fused_best"]
         row["ratio_kdgap_vs_fusedfast"] = row["kdgap_best"] / row["fusedfast_best"]
         row["ratio_kdgap_vs_fused1rng"] = row["kdgap_best"] / row["fused1rng_best"]
         if "numpy" in row:
             row["ratio_kdgap_vs_numpy"] = row["kdgap_best"] / row["numpy"]
+            row["ratio_onehash_vs_numpy"] = row["onehash_best"] / row["numpy"]
         rows.append(row)
 
-    header = (f"{'agents':>8} {'kdgap':>10} {'fused':>10} {'fused-fast':>10} {'fused-1rng':>10} {'numpy':>10} "
-              f"{'a/b':>6} {'a/b+':>6} {'a/b1':>6} {'a/c':>6}")
+    header = (f"{'agents':>8} {'kdgap':>10} {'fused':>10} {'fused-fast':>10} {'fused-1rng':>10} {'one-hash':>10} "
+              f"{'numpy':>10} {'a/b':>6} {'a/b+':>6} {'a/b1':>6} {'a/c':>6} {'d/c':>6}")
     print("agent-steps per second (best over unroll factors " + str(args.unroll) + ")")
     print(header)
     for r in rows:
         numpy_text = f"{r['numpy']:10.3g}" if "numpy" in r else f"{'-':>10}"
         ratio_c = f"{r['ratio_kdgap_vs_numpy']:6.1f}" if "numpy" in r else f"{'-':>6}"
+        ratio_d = f"{r['ratio_onehash_vs_numpy']:6.1f}" if "numpy" in r else f"{'-':>6}"
         print(f"{r['agents']:>8} {r['kdgap_best']:10.3g} {r['fused_best']:10.3g} {r['fusedfast_best']:10.3g} "
-              f"{r['fused1rng_best']:10.3g} {numpy_text} {r['ratio_kdgap_vs_fused']:6.2f} "
-              f"{r['ratio_kdgap_vs_fusedfast']:6.2f} {r['ratio_kdgap_vs_fused1rng']:6.2f} {ratio_c}")
+              f"{r['fused1rng_best']:10.3g} {r['onehash_best']:10.3g} {numpy_text} {r['ratio_kdgap_vs_fused']:6.2f} "
+              f"{r['ratio_kdgap_vs_fusedfast']:6.2f} {r['ratio_kdgap_vs_fused1rng']:6.2f} {ratio_c} {ratio_d}")
 
     suffix = f"_{len(jax.devices())}dev" if len(jax.devices()) > 1 else ""
     suffix += f"_vw{args.vector_width}" if args.vector_width else ""

@@ -188,9 +188,7 @@ def test_bad_param_values_raise_before_compilation(monkeypatch, bandit, kdg_agen
         kd.rollout(jax.random.key(0), env, env_params, agent, params.replace(follow_prob=jnp.nan), 5)
 
 
-def test_rollout_matches_the_hand_written_fused_loop_of_the_benchmark():
-    """benchmarks/rollout_throughput.py's hand-fused loop (no library code) takes the
-    same actions as kd.rollout_batch, bit for bit: the benchmark compares like with like."""
+def _throughput_benchmark():
     import importlib.util
     import pathlib
 
@@ -198,4 +196,30 @@ def test_rollout_matches_the_hand_written_fused_loop_of_the_benchmark():
     spec = importlib.util.spec_from_file_location("rollout_throughput", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.check_parity(n_steps=60, n_agents=16)
+    return module
+
+
+def test_rollout_matches_the_hand_written_fused_loop_of_the_benchmark():
+    """benchmarks/rollout_throughput.py's hand-fused loop (no library code) takes the
+    same actions as kd.rollout_batch, bit for bit: the benchmark compares like with like."""
+    assert _throughput_benchmark().check_parity(n_steps=60, n_agents=16)
+
+
+def test_the_benchmarks_other_loops_simulate_the_same_agent():
+    """The one-hash ceiling and the NumPy loop draw other numbers, but the same agent: their mean
+    regret over 4,000 agents x 100 trials agrees with kd.rollout_batch's."""
+    bench = _throughput_benchmark()
+    n_agents, n_steps = 4000, 100
+    key = jax.random.key(11)
+    regrets = {
+        "kdgap": np.asarray(bench.run_kdgap(key, n_agents, n_steps, 1)),
+        "one-hash": np.asarray(bench.make_one_hash(n_steps, 1)(kd.seed_keys(key, n_agents))),
+        "numpy": bench.run_numpy(11, n_agents, n_steps),
+    }
+    assert regrets["kdgap"].mean() > 1.0  # the agent is not trivially optimal: the comparison has teeth
+    # Agents are independent, so each mean has standard error sd / sqrt(n); a difference beyond
+    # 4 combined standard errors has probability < 1e-4 if the loops simulate the same agent.
+    for name in ("one-hash", "numpy"):
+        diff = regrets[name].mean() - regrets["kdgap"].mean()
+        se = np.sqrt(regrets[name].var(ddof=1) / n_agents + regrets["kdgap"].var(ddof=1) / n_agents)
+        assert abs(diff) < 4 * se, (name, diff, se)
