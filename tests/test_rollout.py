@@ -205,6 +205,15 @@ def test_rollout_matches_the_hand_written_fused_loop_of_the_benchmark():
     assert _throughput_benchmark().check_parity(n_steps=60, n_agents=16)
 
 
+def test_keeping_only_the_regret_inside_jit_changes_no_result():
+    """The benchmark's column (a') jits kd.rollout_batch and returns only regret_sum, so XLA drops
+    the other accumulators; the regrets must be those of the full summary, bit for bit."""
+    bench = _throughput_benchmark()
+    key = jax.random.key(5)
+    full = np.asarray(bench.run_kdgap(key, 64, 80, 1))
+    assert np.array_equal(np.asarray(bench.make_kdgap_regret_only(64, 80, 4)(key)), full)
+
+
 def test_the_benchmarks_other_loops_simulate_the_same_agent():
     """The one-hash ceiling and the NumPy loop draw other numbers, but the same agent: their mean
     regret over 4,000 agents x 100 trials agrees with kd.rollout_batch's."""
