@@ -284,12 +284,15 @@ def seed_sharding(n_devices: int | None = None) -> NamedSharding | None:
     return NamedSharding(mesh, PartitionSpec("seed"))
 
 
-@functools.partial(jax.jit, static_argnames=("env", "agent", "n_steps", "record", "unroll", "sharding"))
-def _batch_impl(keys, env_params, agent_params, forced_actions, *, env, agent, n_steps, record, unroll,
-                sharding=None):
+@functools.partial(
+    jax.jit, static_argnames=("n_seeds", "env", "agent", "n_steps", "record", "unroll", "sharding")
+)
+def _batch_impl(key, env_params, agent_params, forced_actions, *, n_seeds, env, agent, n_steps, record,
+                unroll, sharding=None):
     run = functools.partial(
         _rollout_impl, env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll
     )
+    keys = seed_keys(key, n_seeds)  # inside the jit: no per-call dispatch from Python
     if sharding is not None:  # each device runs the scan for its share of the seeds
         keys = jax.lax.with_sharding_constraint(keys, sharding)
     out = jax.vmap(run, in_axes=(0, None, None, None))(keys, env_params, agent_params, forced_actions)
@@ -340,6 +343,6 @@ def rollout_batch(
         forced_actions = jnp.asarray(forced_actions, jnp.int32)
     sharding = seed_sharding(devices)
     return _batch_impl(
-        seed_keys(key, n_seeds), env_params, agent_params, forced_actions,
+        key, env_params, agent_params, forced_actions, n_seeds=n_seeds,
         env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll, sharding=sharding,
     )
