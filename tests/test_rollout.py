@@ -232,3 +232,27 @@ def test_the_benchmarks_other_loops_simulate_the_same_agent():
         diff = regrets[name].mean() - regrets["kdgap"].mean()
         se = np.sqrt(regrets[name].var(ddof=1) / n_agents + regrets["kdgap"].var(ddof=1) / n_agents)
         assert abs(diff) < 4 * se, (name, diff, se)
+
+
+def test_the_ceiling_benchmark_runs_the_one_hash_agent_and_counts_every_trial():
+    """benchmarks/rollout_ceiling.py: with one hash and the regret only, its loop is column (d)
+    of rollout_throughput.py bit for bit; carrying the summary changes no regret; more hashes
+    change the numbers drawn; the carried counts add up to the number of trials."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "rollout_ceiling.py"
+    spec = importlib.util.spec_from_file_location("rollout_ceiling", path)
+    ceiling = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ceiling)
+    n_agents, n_steps = 32, 50
+    keys = kd.seed_keys(jax.random.key(3), n_agents)
+    one_hash = np.asarray(_throughput_benchmark().make_one_hash(n_steps, 1)(keys))
+    regret_only = ceiling.make_ceiling(n_steps, 1, False, 1)(keys)
+    with_summary = ceiling.make_ceiling(n_steps, 1, True, 4)(keys)
+    assert len(regret_only) == 3 and len(with_summary) == 3 + ceiling.SUMMARY_WORDS - 1
+    assert np.array_equal(np.asarray(regret_only[2]), one_hash)
+    assert np.array_equal(np.asarray(with_summary[2]), one_hash)
+    n, counts = np.asarray(with_summary[3]), np.asarray(with_summary[5]) + np.asarray(with_summary[6])
+    assert (n == n_steps).all() and (counts == n_steps).all()
+    assert not np.array_equal(np.asarray(ceiling.make_ceiling(n_steps, 3, False, 1)(keys)[2]), one_hash)
