@@ -28,10 +28,7 @@ Writes benchmarks/results/rollout_ceiling_<platform>.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import pathlib
-import platform
 import sys
 import time
 
@@ -39,7 +36,7 @@ import jax
 import jax.numpy as jnp
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from rollout_throughput import A_NEG, A_POS, BETA, PROBS, best_time  # noqa: E402
+from rollout_throughput import A_NEG, A_POS, BETA, PROBS, best_time, write_results  # noqa: E402
 
 import kdgap_sim as kd  # noqa: E402
 from kdgap_sim import threefry  # noqa: E402
@@ -138,20 +135,8 @@ def main(argv=None):
                                  "unroll": unroll, "agent_steps_per_s": rate, "first_call_s": first})
                     print(f"{n_agents:>9} {n_hashes:>6} {carry:>8} {unroll:>6} {rate:14.3g} {first:12.1f}",
                           flush=True)
-    out = pathlib.Path(args.out or pathlib.Path(__file__).parent / "results"
-                       / f"rollout_ceiling_{device.platform}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "benchmark": "rollout_ceiling",
-        "device": f"{device.platform} ({device.device_kind})",
-        "jax": jax.__version__,
-        "host": platform.node(),
-        "cpu_count": os.cpu_count(),
-        "summary_words": SUMMARY_WORDS,
-        "rows": rows,
-    }, indent=2))
-    print(f"wrote {out}")
-
+    write_results(args.out, f"rollout_ceiling_{device.platform}.json",
+                  {"benchmark": "rollout_ceiling", "summary_words": SUMMARY_WORDS, "rows": rows})
 
 if __name__ == "__main__":
     main()

@@ -208,6 +208,17 @@ def best_time(fn, repeats):
     return min(times)
 
 
+def write_results(out, default_name: str, fields: dict) -> None:
+    """Writes ``fields`` with the machine's description as JSON to ``out`` or results/<default_name>."""
+    device = jax.devices()[0]
+    path = pathlib.Path(out or pathlib.Path(__file__).parent / "results" / default_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    machine = {"device": f"{device.platform} ({device.device_kind})", "n_devices": len(jax.devices()),
+               "jax": jax.__version__, "host": platform.node(), "cpu_count": os.cpu_count()}
+    path.write_text(json.dumps({"benchmark": fields.pop("benchmark"), **machine, **fields}, indent=2))
+    print(f"wrote {path}")
+
+
 def check_parity(n_steps=200, n_agents=64):
     """kdgap's actions equal the hand-written fused loop's, bit for bit."""
     env, env_params, agent, params = kdgap_setup()
@@ -288,23 +299,13 @@ def main(argv=None):
 
     suffix = f"_{len(jax.devices())}dev" if len(jax.devices()) > 1 else ""
     suffix += f"_vw{args.vector_width}" if args.vector_width else ""
-    out = pathlib.Path(args.out or pathlib.Path(__file__).parent / "results"
-                       / f"rollout_throughput_{device.platform}{suffix}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
+    write_results(args.out, f"rollout_throughput_{device.platform}{suffix}.json", {
         "benchmark": "rollout_throughput",
-        "device": f"{device.platform} ({device.device_kind})",
-        "n_devices": len(jax.devices()),
-        "jax": jax.__version__,
-        "host": platform.node(),
-        "cpu_count": os.cpu_count(),
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "parity_kdgap_equals_fused": parity,
         "load_average_at_end": os.getloadavg(),
         "rows": rows,
-    }, indent=2))
-    print(f"wrote {out}")
-
+    })
 
 if __name__ == "__main__":
     main()
