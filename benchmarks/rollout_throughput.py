@@ -215,7 +215,8 @@ def write_results(out, default_name: str, fields: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     machine = {"device": f"{device.platform} ({device.device_kind})", "n_devices": len(jax.devices()),
                "jax": jax.__version__, "host": platform.node(), "cpu_count": os.cpu_count()}
-    path.write_text(json.dumps({"benchmark": fields.pop("benchmark"), **machine, **fields}, indent=2))
+    benchmark = {"benchmark": fields["benchmark"]}  # first in the file, then the machine
+    path.write_text(json.dumps({**benchmark, **machine, **fields}, indent=2))
     print(f"wrote {path}")
 
 
@@ -306,6 +307,7 @@ def main(argv=None):
         "load_average_at_end": os.getloadavg(),
         "rows": rows,
     })
+
 
 if __name__ == "__main__":
     main()

@@ -93,7 +93,7 @@ def _computed_once(bits: Array) -> Array:
     running sum lowers to a ``reduce-window``, which XLA computes once into
     memory; the value is exactly ``bits`` (0 + bits). On other platforms XLA
     shares the hash between consumers by itself (multi-output fusion), and the
-    extra pass into memory only costs bandwidth (6-8% of a rollout on an H100), so
+    extra pass into memory only costs bandwidth (6-9% of a rollout on an H100), so
     the value passes straight through; ``lax.platform_dependent`` picks the branch
     when the function is lowered. A speed device only: results do not depend on it.
     """
