@@ -188,15 +188,20 @@ def test_bad_param_values_raise_before_compilation(monkeypatch, bandit, kdg_agen
         kd.rollout(jax.random.key(0), env, env_params, agent, params.replace(follow_prob=jnp.nan), 5)
 
 
-def _throughput_benchmark():
+def _benchmark(name: str):
+    """The script benchmarks/<name>.py, imported as a module (benchmarks/ is not a package)."""
     import importlib.util
     import pathlib
 
-    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "rollout_throughput.py"
-    spec = importlib.util.spec_from_file_location("rollout_throughput", path)
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _throughput_benchmark():
+    return _benchmark("rollout_throughput")
 
 
 def test_rollout_matches_the_hand_written_fused_loop_of_the_benchmark():
@@ -238,13 +243,7 @@ def test_the_ceiling_benchmark_runs_the_one_hash_agent_and_counts_every_trial():
     """benchmarks/rollout_ceiling.py: with one hash and the regret only, its loop is column (d)
     of rollout_throughput.py bit for bit; carrying the summary changes no regret; more hashes
     change the numbers drawn; the carried counts add up to the number of trials."""
-    import importlib.util
-    import pathlib
-
-    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "rollout_ceiling.py"
-    spec = importlib.util.spec_from_file_location("rollout_ceiling", path)
-    ceiling = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ceiling)
+    ceiling = _benchmark("rollout_ceiling")
     n_agents, n_steps = 32, 50
     keys = kd.seed_keys(jax.random.key(3), n_agents)
     one_hash = np.asarray(_throughput_benchmark().make_one_hash(n_steps, 1)(keys))

@@ -4,7 +4,9 @@ Inputs are 1-D arrays of stated confidences :math:`q_i \\in [0, 1]` and
 outcomes :math:`y_i \\in \\{0, 1\\}` (1 = the answer/action was correct). Bins
 for the expected calibration error are equal-width on [0, 1] (default, 10
 bins) or equal-mass (quantiles of the confidences: sorted confidences cut into
-``n_bins`` groups of equal size up to one). All functions are written in
+``n_bins`` groups of equal size up to one; equal confidences always share a
+bin, the one of their first sorted position, so ties can make bins unequal and
+the result never depends on the order of the rows). All functions are written in
 ``jnp`` with a static ``n_bins`` so they can run inside ``jit``; concrete
 inputs are validated eagerly.
 
@@ -114,10 +116,11 @@ def _bin_index(q: Array, n_bins: int, binning: str) -> tuple[Array, Array]:
         index = jnp.clip(jnp.floor(q * n_bins).astype(jnp.int32), 0, n_bins - 1)
         edges = jnp.linspace(0.0, 1.0, n_bins + 1)
         return index, edges
-    order = jnp.argsort(q, stable=True)
-    rank = jnp.zeros((n,), jnp.int32).at[order].set(jnp.arange(n, dtype=jnp.int32))
+    sorted_q = jnp.sort(q)
+    # Rank of each confidence = its first position in sorted order, so equal confidences share a
+    # bin and the bins depend on the values only, never on the order of the rows.
+    rank = jnp.searchsorted(sorted_q, q, side="left").astype(jnp.int32)
     index = jnp.minimum((rank * n_bins) // n, n_bins - 1).astype(jnp.int32)
-    sorted_q = q[order]
     starts = jnp.minimum((jnp.arange(1, n_bins) * n + n_bins - 1) // n_bins, n - 1)
     edges = jnp.concatenate([jnp.zeros((1,)), sorted_q[starts], jnp.ones((1,))])
     return index, edges

@@ -29,6 +29,7 @@ import pandas as pd
 from kdgap_sim import validation
 
 INTERVAL_METHODS = ("wilson", "clopper-pearson")
+POOLED_LABEL = "all"  # the report row pooling every variation
 
 
 def _z(level: float) -> float:
@@ -148,7 +149,8 @@ def variation_report(
       accuracy) and ``brier``.
 
     Raises:
-      ValueError: a column is missing, or a cell is malformed (naming row and column).
+      ValueError: a column is missing, a cell is malformed (naming row and column), or a
+        variation is named ``"all"`` (the pooled row's label).
 
     Example:
       >>> import kdgap_sim as kd
@@ -162,10 +164,15 @@ def variation_report(
     groups = _column(frame, variation, "variation").astype(str).to_numpy()
     y = _as_binary(frame, correct)
     q = _numeric_column(frame, confidence, "confidence", "unit") if confidence is not None else None
+    if (groups == POOLED_LABEL).any():
+        raise ValueError(
+            f"{variation}: the label {POOLED_LABEL!r} is reserved for the pooled row of the report; "
+            f"rename that variation (row {int(np.argmax(groups == POOLED_LABEL))})"
+        )
     rows = {}
-    labels = list(dict.fromkeys(groups.tolist())) + ["all"]
+    labels = list(dict.fromkeys(groups.tolist())) + [POOLED_LABEL]
     for label in labels:
-        mask = np.ones_like(y, bool) if label == "all" else groups == label
+        mask = np.ones_like(y, bool) if label == POOLED_LABEL else groups == label
         n, k = int(mask.sum()), float(y[mask].sum())
         low, high = binomial_interval(k, n, level, method)
         row = {"n": n, "n_correct": int(k), "accuracy": k / n, "ci_low": float(low), "ci_high": float(high)}

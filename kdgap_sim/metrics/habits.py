@@ -88,6 +88,8 @@ def frequency_bias(key: PRNGKey, agent: Agent, params: AgentParams, n_actions: i
 def repetition_rate(out: Any) -> Array:
     """Fraction of trials ``t >= 1`` whose action repeats the previous one (needs a trajectory).
 
+    Raises ValueError for a trajectory of one trial (no trial has a previous one).
+
     Example:
       >>> import jax, kdgap_sim as kd
       >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
@@ -98,6 +100,10 @@ def repetition_rate(out: Any) -> Array:
       True
     """
     actions = as_trajectory(out, "repetition_rate").action
+    if actions.shape[-1] < 2:
+        raise ValueError(
+            f"out: repetition_rate needs a trajectory of at least 2 trials, got {actions.shape[-1]}"
+        )
     return jnp.mean((actions[..., 1:] == actions[..., :-1]).astype(jnp.float32), axis=-1)
 
 

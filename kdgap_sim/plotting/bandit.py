@@ -127,7 +127,7 @@ def trajectory_curve(out: Trajectory, quantity: str) -> np.ndarray:
 
     ``quantity`` is one of :data:`CURVE_QUANTITIES`: ``"regret"`` (cumulative
     expected regret), ``"reward"``, ``"optimal_action"`` (1 if the action was
-    the environment's optimal action), ``"follow"`` (1 if the action equals the
+    an optimal action, i.e. its expected regret is 0, so any of tied best arms counts), ``"follow"`` (1 if the action equals the
     rationale's) or ``"coverage"`` (:math:`C_t`, fraction of actions tried up to
     and including ``t``).
 
@@ -151,7 +151,9 @@ def trajectory_curve(out: Trajectory, quantity: str) -> np.ndarray:
     if quantity == "reward":
         return np.asarray(out.reward, np.float64)
     if quantity == "optimal_action":
-        return (action == np.asarray(out.optimal_action)).astype(np.float64)
+        # Optimal = zero regret, so every one of tied best arms counts, as in the summary's
+        # optimal_count (Trajectory.optimal_action names only the first of them).
+        return (np.asarray(out.regret) == 0).astype(np.float64)
     if quantity == "follow":
         return (action == np.asarray(out.rationale.action)).astype(np.float64)
     n_actions = out.beliefs.shape[-1]

@@ -41,6 +41,27 @@ def test_ece_and_mce_match_numpy_reference(binning):
         assert np.asarray(curve.count).max() - np.asarray(curve.count).min() <= 1
 
 
+def test_equal_mass_bins_keep_ties_together_whatever_the_row_order():
+    """Two rows with confidence 0.35 straddle the first cut of 6 rows into 3 bins; both go to the
+    bin of their first sorted position, so reversing the rows changes nothing."""
+    q = np.array([0.1, 0.35, 0.35, 0.8, 0.95, 0.6])
+    y = np.array([0, 1, 0, 1, 1, 0])
+    forward = kd.metrics.reliability_curve(q, y, 3, "mass")
+    backward = kd.metrics.reliability_curve(q[::-1], y[::-1], 3, "mass")
+    assert np.asarray(forward.count).tolist() == [3, 1, 2]  # {0.1, 0.35, 0.35}, {0.6}, {0.8, 0.95}
+    np.testing.assert_array_equal(np.asarray(forward.edges), np.asarray(backward.edges))
+    np.testing.assert_array_equal(np.asarray(forward.count), np.asarray(backward.count))
+    # Means may differ in the last bit only: float32 sums taken in another order.
+    np.testing.assert_allclose(np.asarray(forward.mean_confidence), np.asarray(backward.mean_confidence), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(forward.accuracy), np.asarray(backward.accuracy), rtol=1e-6)
+    ece = kd.metrics.expected_calibration_error(q, y, 3, "mass")
+    reversed_ece = kd.metrics.expected_calibration_error(q[::-1], y[::-1], 3, "mass")
+    assert float(ece) == pytest.approx(float(reversed_ece), abs=1e-6)
+    # By hand: bins {0.1, .35, .35} (acc 1/3, conf 0.2667), {0.6} (acc 0), {0.8, 0.95} (acc 1).
+    by_hand = (3 * abs(1 / 3 - 0.8 / 3) + abs(0 - 0.6) + 2 * abs(1 - 0.875)) / 6
+    assert float(ece) == pytest.approx(by_hand, abs=1e-6)
+
+
 def test_calibrated_predictions_have_small_ece_and_overconfident_large():
     n = 40_000
     k1, k2 = jax.random.split(jax.random.key(0))

@@ -49,6 +49,9 @@ def test_variation_report_errors_name_row_and_column():
         kd.metrics.variation_report({"variation": ["a"], "correct": ["maybe"], "confidence": [0.5]})
     with pytest.raises(ValueError, match="no column 'variation'"):
         kd.metrics.variation_report({"correct": [1], "confidence": [0.5]})
+    # A variation named like the pooled row would be overwritten by it: refused, not lost.
+    with pytest.raises(ValueError, match="variation: the label 'all' is reserved.*row 1"):
+        kd.metrics.variation_report({"variation": ["x", "all"], "correct": [1, 0]}, confidence=None)
     report = kd.metrics.variation_report({"variation": ["a"], "correct": ["true"]}, confidence=None)
     assert report.loc["a", "accuracy"] == 1.0 and "overconfidence" not in report
 

@@ -67,6 +67,9 @@ def test_trajectory_metrics():
     assert curve.shape == (30,) and float(curve[-1]) == pytest.approx(float(out.summary.regret_sum), rel=1e-5)
     rep = float(kd.metrics.repetition_rate(out))
     assert rep == pytest.approx(float(np.mean(np.asarray(out.action[1:]) == np.asarray(out.action[:-1]))))
+    one_trial = kd.rollout(jax.random.key(0), env, env.default_params(), agent, params, 1, record="trajectory")
+    with pytest.raises(ValueError, match="at least 2 trials"):
+        kd.metrics.repetition_rate(one_trial)
     p = np.asarray(out.summary.counts) / 30
     expected = -sum(x * np.log(x) for x in p if x > 0)
     assert float(kd.metrics.action_entropy(out)) == pytest.approx(expected, rel=1e-5)

@@ -1,4 +1,5 @@
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -49,6 +50,18 @@ def test_trajectory_curves_match_the_summary(trajectory):
     assert np.array_equal(optimal.sum(-1), np.asarray(out.summary.optimal_count))
     with pytest.raises(ValueError, match="quantity"):
         plotting.trajectory_curve(out, "nope")
+
+
+def test_optimal_action_curve_counts_every_tied_best_arm():
+    """Arms 0 and 1 tie for best: playing either is optimal, in the curve as in the summary."""
+    env = kd.envs.make("bernoulli-bandit", n_arms=3)
+    params = env.default_params().replace(probs=jnp.array([0.7, 0.7, 0.3]))
+    agent, agent_params = kd.agents.profile("faithful-ucb")
+    out = kd.rollout_batch(jax.random.key(1), env, params, agent, agent_params, 40, 4, record="trajectory")
+    optimal = plotting.trajectory_curve(out, "optimal_action")
+    assert np.array_equal(optimal.sum(-1), np.asarray(out.summary.optimal_count))
+    played_arm_1 = np.asarray(out.action) == 1
+    assert played_arm_1.any() and (optimal[played_arm_1] == 1).all()  # arm 1 is not optimal_action[t]
 
 
 def test_learning_curves_band_is_the_95_percent_interval(trajectory):
