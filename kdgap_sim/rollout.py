@@ -179,7 +179,7 @@ def validate_rollout_inputs(
     validation.check_choice("record", record, RECORD_MODES)
     env.validate_params(env_params, "env_params")
     agent.validate_params(agent_params, "agent_params")
-    agent.check_n_actions(env.n_actions)
+    agent.check_env(env, env_params)
     if forced_actions is not None and not validation.is_tracer(forced_actions):
         array = validation.as_numeric_array("forced_actions", forced_actions)
         validation.check_shape("forced_actions", array, (n_steps,))
@@ -253,6 +253,12 @@ def seed_keys(key: PRNGKey, n_seeds: int, offset: int = 0) -> Array:
       >>> kd.seed_keys(jax.random.key(0), 4).shape
       (4,)
     """
+    validation.check_key(key, "key")
+    validation.check_int("n_seeds", n_seeds, minimum=1)
+    if not validation.is_tracer(offset):
+        validation.check_int("offset", offset, minimum=0)
+        if int(offset) + int(n_seeds) > 2**32:
+            raise ValueError(f"offset + n_seeds must be <= 2**32 (seeds are uint32), got {offset + n_seeds}")
     seeds = jnp.arange(offset, offset + n_seeds, dtype=jnp.uint32)
     return jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, seeds)
 

@@ -93,6 +93,13 @@ def check_int(name: str, value: Any, minimum: int | None = None) -> int:
     return int(value)
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """Returns ``value``, raising TypeError unless it is a bool (``"false"`` is not False)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_summarise(value)}")
+    return bool(value)
+
+
 def check_choice(name: str, value: Any, options: Iterable[str]) -> str:
     """Raises ValueError unless ``value`` is one of ``options``."""
     options = tuple(options)
@@ -112,14 +119,22 @@ def check_unknown_keys(name: str, given: Mapping[str, Any], allowed: Iterable[st
 
 
 def check_key(key: Any, name: str = "key") -> None:
-    """Raises TypeError unless ``key`` is a JAX PRNG key (typed or raw uint32[2])."""
+    """Raises TypeError unless ``key`` is one JAX PRNG key (typed, shape ``()``, or raw uint32[2]).
+
+    A batch of keys is refused by name here rather than by ``jax.random`` deep inside a trace;
+    functions that run many seeds take one key and derive the seeds' keys from it.
+    """
     if is_tracer(key):
         return
     if isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
-        return
+        if key.shape == ():
+            return
+        raise TypeError(f"{name} must be one jax.random key, got a batch of keys of shape {key.shape}")
     array = np.asarray(key) if isinstance(key, (np.ndarray, jax.Array)) else None
-    if array is not None and array.dtype == np.uint32 and array.shape[-1:] == (2,):
+    if array is not None and array.dtype == np.uint32 and array.shape == (2,):
         return
+    if array is not None and array.dtype == np.uint32 and array.shape[-1:] == (2,):
+        raise TypeError(f"{name} must be one jax.random key, got raw key data of shape {array.shape}")
     raise TypeError(
         f"{name} must be a jax.random key (e.g. jax.random.key(0)), got {_summarise(key)}"
     )

@@ -58,6 +58,27 @@ def test_check_int_and_choice_and_keys():
     validation.check_key(jax.random.PRNGKey(0))
     with pytest.raises(TypeError, match="key"):
         validation.check_key(0)
+    # A batch of keys is refused at the boundary, by name, typed or raw.
+    with pytest.raises(TypeError, match=r"key must be one jax.random key, got a batch of keys of shape \(3,\)"):
+        validation.check_key(jax.random.split(jax.random.key(0), 3))
+    with pytest.raises(TypeError, match=r"seed must be one jax.random key, got raw key data of shape \(3, 2\)"):
+        validation.check_key(jax.random.split(jax.random.PRNGKey(0), 3), "seed")
+
+
+def test_seed_keys_checks_its_arguments():
+    import kdgap_sim as kd
+
+    key = jax.random.key(0)
+    with pytest.raises(ValueError, match="n_seeds must be >= 1"):
+        kd.seed_keys(key, -1)
+    with pytest.raises(TypeError, match="n_seeds must be an integer"):
+        kd.seed_keys(key, 2.5)
+    with pytest.raises(TypeError, match="key must be a jax.random key"):
+        kd.seed_keys(0, 3)
+    with pytest.raises(ValueError, match="offset must be >= 0"):
+        kd.seed_keys(key, 3, offset=-1)
+    with pytest.raises(ValueError, match=r"2\*\*32"):
+        kd.seed_keys(key, 3, offset=2**32 - 2)
 
 
 def test_check_shape():

@@ -112,6 +112,12 @@ class Agent:
         validation.check_int("n_actions", n_actions, minimum=1)
         self.predictor.check_n_actions(n_actions)
 
+    def check_env(self, env: Any, env_params: Any = None) -> None:
+        """Raises ValueError if the agent cannot act in ``env``: its number of actions, and what
+        the predictor needs of it (:meth:`Predictor.check_env`: bounded rewards, states)."""
+        validation.check_int("n_actions", env.n_actions, minimum=1)
+        self.predictor.check_env(env, env_params)
+
     def init(self, n_actions: int, params: AgentParams) -> AgentState:
         """Initial state for ``n_actions`` actions (static)."""
         return AgentState(

@@ -27,6 +27,18 @@ def _row(state: Any, obs: Array) -> Any:
     return jax.tree_util.tree_map(lambda leaf: leaf[obs], state)
 
 
+def _check_n_states(predictor: Any, env: Any) -> None:
+    """A table of ``predictor.n_states`` rows must hold every state ``env`` can show.
+
+    (Inside a trace, an index past the last row would read the last row and drop writes.)
+    """
+    if env.n_states is not None and env.n_states > predictor.n_states:
+        raise ValueError(
+            f"{type(predictor).__name__} has n_states={predictor.n_states} rows, but "
+            f"{type(env).__name__} has {env.n_states} states; build it with n_states={env.n_states}"
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class Tabular(Predictor):
     """``base`` predictor with an independent belief state per observed state index.
@@ -65,6 +77,10 @@ class Tabular(Predictor):
 
     def check_n_actions(self, n_actions: int) -> None:
         self.base.check_n_actions(n_actions)
+
+    def check_env(self, env, env_params=None) -> None:
+        self.base.check_env(env, env_params)
+        _check_n_states(self, env)
 
     def init(self, n_actions: int, params: Any) -> Any:
         one = self.base.init(n_actions, params)
@@ -137,6 +153,10 @@ class FixedTable(Predictor):
                 f"FixedTable was built for n_actions={self.n_actions}, "
                 f"but the environment has {n_actions} actions"
             )
+
+    def check_env(self, env, env_params=None) -> None:
+        super().check_env(env, env_params)
+        _check_n_states(self, env)
 
     def init(self, n_actions: int, params: FixedTableParams) -> ValueState:
         return ValueState(q=jnp.asarray(params.values, jnp.float32))

@@ -161,6 +161,18 @@ class _BetaPredictor(_CountPredictor):
         a, b = _posterior(state, params)
         return a / (a + b)
 
+    def check_env(self, env, env_params=None) -> None:
+        """Also refuses an environment whose rewards may leave [0, 1]: the Beta posterior's
+        counts would go negative and its draws NaN (e.g. Gaussian rewards, or costs)."""
+        super().check_env(env, env_params)
+        bounds = env.reward_bounds(env_params)
+        if bounds is not None and (bounds[0] < 0.0 or bounds[1] > 1.0):
+            raise ValueError(
+                f"{type(self).__name__} models Bernoulli rewards and needs rewards in [0, 1], but "
+                f"{type(env).__name__}'s rewards lie in [{bounds[0]:g}, {bounds[1]:g}]; "
+                f"use UCB or a Rescorla-Wagner predictor instead"
+            )
+
 
 @dataclasses.dataclass(frozen=True)
 class BetaBernoulli(_BetaPredictor):

@@ -45,6 +45,15 @@ class Predictor(abc.ABC):
         """Raises ValueError if this predictor cannot serve ``n_actions`` actions."""
         validation.check_int("n_actions", n_actions, minimum=1)
 
+    def check_env(self, env: Any, env_params: Any = None) -> None:
+        """Raises ValueError if this predictor cannot serve ``env`` (default: its actions only).
+
+        Called eagerly before a rollout compiles; ``env_params`` may be None or traced.
+        Predictors that need more of the environment (bounded rewards, a table per
+        state) override it and call ``super().check_env``.
+        """
+        self.check_n_actions(env.n_actions)
+
     @abc.abstractmethod
     def init(self, n_actions: int, params: Any) -> Any:
         """Initial belief state for ``n_actions`` actions (``n_actions`` is static)."""

@@ -130,6 +130,8 @@ class RescorlaWagner(Predictor):
     confirmation: bool = False
 
     def __post_init__(self) -> None:
+        validation.check_bool("asymmetric", self.asymmetric)
+        validation.check_bool("confirmation", self.confirmation)
         validation.check_choice("feedback", self.feedback, FEEDBACK_MODES)
 
     def default_params(self) -> RescorlaWagnerParams:
@@ -286,6 +288,10 @@ class NoisyRationale(Predictor):
 
     base: Predictor = dataclasses.field(default_factory=UCB)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, Predictor):
+            raise TypeError(f"base must be a Predictor (e.g. kd.agents.UCB()), got {self.base!r}")
+
     def default_params(self) -> NoisyRationaleParams:
         return NoisyRationaleParams(base=self.base.default_params())
 
@@ -302,6 +308,9 @@ class NoisyRationale(Predictor):
 
     def check_n_actions(self, n_actions: int) -> None:
         self.base.check_n_actions(n_actions)
+
+    def check_env(self, env, env_params=None) -> None:
+        self.base.check_env(env, env_params)
 
     def init(self, n_actions: int, params: NoisyRationaleParams):
         return self.base.init(n_actions, params.base)

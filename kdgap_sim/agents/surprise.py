@@ -50,8 +50,9 @@ class SurpriseTemperatureParams(Params):
       temperature: T0, the temperature at reference surprise (positive).
       surprise_gain: beta; 0 gives a fixed temperature T0.
       surprise_ref: s_ref in nats (the surprise at which ``T_t = T0``).
-      surprise_rate: rho in (0, 1], weight of the newest surprise in its
-        running average (1: the latest input only).
+      surprise_rate: rho in [0, 1], weight of the newest surprise in its
+        running average (1: the latest input only; 0: the average stays at
+        s_ref, so the temperature stays T0).
 
     Example:
       >>> import jax, kdgap_sim as kd

@@ -9,6 +9,7 @@ and drift scale are traced params, so a grid of them can be ``vmap``-ed.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import NamedTuple
 
 import jax.numpy as jnp
@@ -98,10 +99,18 @@ class BernoulliBandit(Environment):
 
     def __post_init__(self) -> None:
         _check_n_arms(self.n_arms)
+        validation.check_bool("drift", self.drift)
 
     @property
     def n_actions(self) -> int:
         return self.n_arms
+
+    @property
+    def n_states(self) -> int:
+        return 1
+
+    def reward_bounds(self, params=None) -> tuple[float, float]:
+        return (0.0, 1.0)
 
     def default_params(self) -> BernoulliBanditParams:
         """Evenly spaced probabilities from 0.25 to 0.75 (best arm last)."""
@@ -153,10 +162,18 @@ class GaussianBandit(Environment):
 
     def __post_init__(self) -> None:
         _check_n_arms(self.n_arms)
+        validation.check_bool("drift", self.drift)
 
     @property
     def n_actions(self) -> int:
         return self.n_arms
+
+    @property
+    def n_states(self) -> int:
+        return 1
+
+    def reward_bounds(self, params=None) -> tuple[float, float]:
+        return (-math.inf, math.inf)
 
     def default_params(self) -> GaussianBanditParams:
         """Means evenly spaced in [0, 1] (best arm last), noise 1."""

@@ -34,6 +34,26 @@ class Environment(abc.ABC):
     def n_actions(self) -> int:
         """Number of actions (static)."""
 
+    @property
+    def n_states(self) -> int | None:
+        """Number of states the observations index (int32 in ``[0, n_states)``), or None.
+
+        None means the observations are not state indices (continuous features) or
+        the environment does not say; agents that keep a table per state check it.
+        """
+        return None
+
+    def reward_bounds(self, params: Any = None) -> tuple[float, float] | None:
+        """Bounds ``(low, high)`` that every reward lies within, or None if not known.
+
+        Static options decide the bounds of most environments; where they depend
+        on ``params`` (payoffs), concrete ``params`` give them and None or traced
+        ``params`` give None. Predictors whose model needs bounded rewards (a Beta
+        posterior needs rewards in [0, 1]) check them before a rollout compiles.
+        """
+        del params
+        return None
+
     @abc.abstractmethod
     def default_params(self) -> Params:
         """Default traced parameters."""

@@ -132,6 +132,9 @@ class ContextualBandit(Environment):
     def n_actions(self) -> int:
         return self.n_arms
 
+    def reward_bounds(self, params=None) -> tuple[float, float]:
+        return (0.0, 1.0)
+
     def critical_params(
         self,
         n_critical: int = 1,
@@ -145,6 +148,8 @@ class ContextualBandit(Environment):
             raise ValueError(f"critical states need n_arms >= 2, got {self.n_arms}")
         validation.check_in_domain("high", high, "unit")
         validation.check_in_domain("low", low, "unit")
+        if not high > low:
+            raise ValueError(f"high must exceed low (else no best arm flips), got high={high}, low={low}")
         probs = critical_state_probs(self.n_states, n_critical, critical_fraction)
         rewards = np.full((self.n_states, self.n_arms), low, np.float32)
         rewards[: self.n_states - n_critical, 0] = high
@@ -243,6 +248,14 @@ class EventDecision(Environment):
     @property
     def n_actions(self) -> int:
         return self.n_choices
+
+    def reward_bounds(self, params=None) -> tuple[float, float] | None:
+        """The smallest and largest payoff, from concrete ``params`` (None otherwise)."""
+        payoffs = None if params is None else params.payoffs
+        if payoffs is None or validation.is_tracer(payoffs):
+            return None
+        payoffs = np.asarray(payoffs)
+        return (float(payoffs.min()), float(payoffs.max()))
 
     def protect_params(
         self,
@@ -387,6 +400,9 @@ class LinearContextualBandit(Environment):
         weights[-1, 0] = slope
         bias[-1] = -slope * z
         return LinearContextualBanditParams(weights=jnp.asarray(weights), bias=jnp.asarray(bias))
+
+    def reward_bounds(self, params=None) -> tuple[float, float]:
+        return (0.0, 1.0)
 
     def default_params(self) -> LinearContextualBanditParams:
         if self.n_arms < 2:

@@ -4,8 +4,9 @@ The reversal environment of Lefebvre, Summerfield & Bogacz (2022), Neural
 Computation 34(2):307: a two-armed bandit whose reward probabilities swap
 during the run. For ``K`` arms the probability vector is reversed
 (``p[::-1]``), which for two arms is the swap. The period is a traced param,
-so a grid of periods can be ``vmap``-ed; ``reversal_every = n_steps // 2`` gives
-one reversal in the middle of the run.
+so a grid of periods can be ``vmap``-ed; ``reversal_every = (n_steps + 1) // 2``
+gives exactly one reversal, in the middle of the run (``n_steps // 2`` would give
+a second one at the last trial when ``n_steps`` is odd).
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ class ReversalBandit(Environment):
     @property
     def n_actions(self) -> int:
         return self.n_arms
+
+    @property
+    def n_states(self) -> int:
+        return 1
+
+    def reward_bounds(self, params=None) -> tuple[float, float]:
+        return (0.0, 1.0)
 
     def default_params(self) -> ReversalBanditParams:
         """Probabilities evenly spaced from 0.25 to 0.75 (best arm last), reversal every 50 trials."""

@@ -105,6 +105,10 @@ def log_score(confidence: Any, correct: Any, eps: float = 1e-6) -> Array:
       -0.6931
     """
     _check_inputs(confidence, correct)
+    if not validation.is_tracer(eps):
+        validation.check_in_domain("eps", eps, "unit")
+        if not 0.0 < float(eps) < 0.5:
+            raise ValueError(f"eps must lie in (0, 0.5), got {eps!r}")
     q = jnp.clip(jnp.asarray(confidence, jnp.float32), eps, 1.0 - eps)
     y = jnp.asarray(correct).astype(jnp.float32)
     return jnp.mean(y * jnp.log(q) + (1.0 - y) * jnp.log1p(-q))
@@ -244,6 +248,7 @@ def calibration_report(
       >>> round(report["overconfidence"], 3)
       0.0
     """
+    _check_inputs(confidence, correct)
     return {
         "n": float(np.size(confidence)),
         "accuracy": float(np.mean(np.asarray(correct, dtype=np.float64))),

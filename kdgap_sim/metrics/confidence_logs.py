@@ -71,6 +71,9 @@ def binomial_interval(
         raise ValueError(f"level must be a number in (0, 1), got {level!r}")
     k = validation.as_numeric_array("successes", successes).astype(np.float64)
     n = validation.as_numeric_array("trials", trials).astype(np.float64)
+    for name, counts in (("successes", k), ("trials", n)):
+        if not np.all(np.isfinite(counts)) or np.any(counts != np.round(counts)):
+            raise ValueError(f"{name} must be whole counts (finite integers), got {counts!r}")
     if np.any(n <= 0) or np.any(k < 0) or np.any(k > n):
         raise ValueError(f"need 0 <= successes <= trials and trials > 0, got {k!r} of {n!r}")
     if method == "wilson":

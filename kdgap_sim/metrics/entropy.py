@@ -102,6 +102,12 @@ def entropy_ratio(on_policy: Any, off_policy: Any) -> EntropyRatio:
     return EntropyRatio(on, on_se, off, off_se, ratio, ratio_se)
 
 
+def _check_n_rollouts(n_rollouts: Any) -> None:
+    """The ratio's standard error needs the spread over rollouts: at least two."""
+    if validation.check_int("n_rollouts", n_rollouts, minimum=1) < 2:
+        raise ValueError("n_rollouts must be >= 2 (the ratio's standard error needs two rollouts), got 1")
+
+
 def on_off_policy_entropy(
     key: PRNGKey,
     policy: SurpriseTemperaturePolicy,
@@ -124,6 +130,7 @@ def on_off_policy_entropy(
       >>> r.ratio > 1
       True
     """
+    _check_n_rollouts(n_rollouts)
     on = surprise.generate_tokens(
         jax.random.fold_in(key, 0), policy, params, n_steps, n_rollouts, burn_in=burn_in
     )
@@ -192,7 +199,7 @@ def entropy_ratio_grid(
     policy.validate_params(params, "params")
     policy.validate_params(source_params, "source_params")
     validation.check_int("n_steps", n_steps, minimum=1)
-    validation.check_int("n_rollouts", n_rollouts, minimum=1)
+    _check_n_rollouts(n_rollouts)
     validation.check_int("burn_in", burn_in, minimum=0)
     if len(axes) != 2:
         raise ValueError(f"axes must name exactly two parameters, got {list(axes)}")

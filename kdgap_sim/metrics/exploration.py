@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
+from kdgap_sim import validation
 from kdgap_sim.metrics._common import as_summary, as_trajectory, rate
 from kdgap_sim.types import Array
 
@@ -45,6 +47,17 @@ def regret_curve(out: Any) -> Array:
     return jnp.cumsum(as_trajectory(out, "regret_curve").regret, axis=-1)
 
 
+def _check_trial_index(name: str, t: Any, summary: Any, minimum: int = 0) -> None:
+    """``t`` must be an integer in ``[minimum, T]`` (T = the rollout's trials; skipped when traced)."""
+    if validation.is_tracer(t):
+        return
+    validation.check_int(name, t, minimum=minimum)
+    if not validation.is_tracer(summary.n_steps):
+        n_steps = int(np.min(np.asarray(summary.n_steps)))
+        if t > n_steps:
+            raise ValueError(f"{name} must be <= the rollout's {n_steps} trials, got {t}")
+
+
 def action_coverage(out: Any, t: int | None = None) -> Array:
     r"""Action coverage :math:`C_t = |\{a: a \text{ tried before } t\}| / K`.
 
@@ -60,6 +73,8 @@ def action_coverage(out: Any, t: int | None = None) -> Array:
       (1.0, 0.667)
     """
     summary = as_summary(out)
+    if t is not None:
+        _check_trial_index("t", t, summary)
     first = summary.first_step
     tried = first >= 0 if t is None else (first >= 0) & (first < t)
     return jnp.mean(tried.astype(jnp.float32), axis=-1)
@@ -76,7 +91,9 @@ def coverage_curve(out: Any, n_steps: int) -> Array:
       >>> [round(float(c), 2) for c in kd.metrics.coverage_curve(out, 4)]
       [0.33, 0.67, 1.0, 1.0]
     """
-    first = as_summary(out).first_step
+    summary = as_summary(out)
+    _check_trial_index("n_steps", n_steps, summary, minimum=1)
+    first = summary.first_step
     times = jnp.arange(1, n_steps + 1)
     tried = (first[..., None, :] >= 0) & (first[..., None, :] < times[:, None])
     return jnp.mean(tried.astype(jnp.float32), axis=-1)
@@ -129,6 +146,8 @@ def suffix_failure(out: Any, t: int | None = None) -> Array:
     summary = as_summary(out)
     if t is None:
         t = summary.n_steps // 2
+    else:
+        _check_trial_index("t", t, summary)
     return summary.last_optimal_step < t
 
 

@@ -14,12 +14,34 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from kdgap_sim import validation
 from kdgap_sim.agents.actors import push_action
 from kdgap_sim.agents.agent import Agent, AgentParams
 from kdgap_sim.metrics._common import as_summary, as_trajectory
 from kdgap_sim.types import Array, PRNGKey
+
+
+def _check_habit_inputs(key: Any, agent: Any, params: Any, n_actions: Any) -> None:
+    validation.check_key(key)
+    if not isinstance(agent, Agent):
+        raise TypeError(f"agent must be a kd.agents.Agent, got {agent!r}")
+    validation.check_int("n_actions", n_actions, minimum=1)
+    agent.validate_params(params, "params")
+    agent.check_n_actions(n_actions)
+
+
+def _check_repeats(repeats: Any) -> list[int]:
+    """``repeats`` as a list of non-negative ints: a non-empty 1-D sequence, no fractions."""
+    try:
+        flat = not isinstance(repeats, (str, bytes)) and np.ndim(repeats) == 1 and len(repeats) > 0
+    except ValueError:  # ragged nesting
+        flat = False
+    if not flat:
+        raise ValueError(f"repeats must be a non-empty 1-D sequence of counts, got {repeats!r}")
+    scalars = (n.item() if isinstance(n, (np.ndarray, np.generic, jax.Array)) else n for n in repeats)
+    return [validation.check_int(f"repeats[{i}]", n, minimum=0) for i, n in enumerate(scalars)]
 
 
 def frequency_bias_curve(
@@ -47,10 +69,8 @@ def frequency_bias_curve(
       >>> round(float(curve[0]), 2), bool(curve[1] > 0.5)
       (0.2, True)
     """
-    validation.check_key(key)
-    validation.check_int("n_actions", n_actions, minimum=1)
-    agent.validate_params(params)
-    repeats = [validation.check_int("repeats[i]", int(n), minimum=0) for n in repeats]
+    _check_habit_inputs(key, agent, params, n_actions)
+    repeats = _check_repeats(repeats)
     state = agent.init(n_actions, params)
     rationale = agent.predictor.recommend(key, state.predictor, 0, params.predictor)
     beliefs = agent.predictor.beliefs(state.predictor, 0, params.predictor)
@@ -78,6 +98,7 @@ def frequency_bias(key: PRNGKey, agent: Agent, params: AgentParams, n_actions: i
       >>> float(kd.metrics.frequency_bias(jax.random.key(0), agent, params, 5))
       0.0
     """
+    _check_habit_inputs(key, agent, params, n_actions)
     window = agent.actor.window
     if window == 0:
         return jnp.float32(0.0)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from kdgap_sim import validation
 from kdgap_sim.metrics.exploration import (
     action_coverage,
     cumulative_regret,
@@ -43,14 +44,18 @@ def describe(out: Any) -> dict[str, np.ndarray]:
 def mean_and_se(values: Any) -> tuple[float, float]:
     """Mean over all elements and its standard error ``sd / sqrt(n)`` (ddof = 1).
 
+    One value has no standard error: it is returned as NaN. NaN values are refused.
+
     Example:
       >>> import kdgap_sim as kd
       >>> [round(x, 3) for x in kd.metrics.mean_and_se([1.0, 2.0, 3.0])]
       [2.0, 0.577]
     """
-    array = np.asarray(values, dtype=np.float64).ravel()
+    array = validation.as_numeric_array("values", values).astype(np.float64).ravel()
     if array.size == 0:
         raise ValueError("values is empty")
+    if np.isnan(array).any():
+        raise ValueError(f"values contains NaN at index {int(np.argmax(np.isnan(array)))}")
     if array.size == 1:
         return float(array[0]), float("nan")
     return float(array.mean()), float(array.std(ddof=1) / np.sqrt(array.size))

@@ -200,7 +200,7 @@ def run(
     agent_params = agent.default_params() if agent_params is None else agent_params
     env.validate_params(env_params, "env_params")
     agent.validate_params(agent_params, "agent_params")
-    agent.check_n_actions(env.n_actions)
+    agent.check_env(env)  # no params: the grid may change those the bounds depend on
     grid = grid.with_seed()
     targets = grid.resolve(env, agent, env_params, agent_params)
     grid = grid.cast(env_params, agent_params, targets)

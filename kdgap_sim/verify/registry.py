@@ -146,6 +146,10 @@ def run(
       >>> verify.run([])   # no checks selected
       []
     """
+    if isinstance(selected, str):
+        raise TypeError(f"selected must be a list of check names, got the string {selected!r}; "
+                        f"use [{selected!r}]")
+    validation.check_bool("quick", quick)
     chosen = list(names()) if selected is None else list(selected)
     checks = [get(name) for name in chosen]
     if key is None:

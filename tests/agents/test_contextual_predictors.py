@@ -56,3 +56,20 @@ def test_fixed_table():
         pred.validate_params(FixedTableParams(values=jnp.zeros((3, 3))))
     with pytest.raises(TypeError, match="base must be a Predictor"):
         Tabular(base="ucb")
+
+
+def test_tables_must_have_a_row_for_every_state_of_the_environment():
+    """Inside a trace, a state past the last row would read the last row and drop its updates;
+    so a table smaller than the environment's state count is refused before compiling."""
+    env = kd.envs.make("contextual-bandit", n_states=10, n_arms=2)
+    small = kd.agents.Agent(Tabular(kd.agents.UCB(), n_states=2), kd.agents.Greedy())
+    with pytest.raises(ValueError, match="Tabular has n_states=2 rows, but ContextualBandit has 10 states"):
+        kd.rollout(jax.random.key(0), env, env.default_params(), small, small.default_params(), 3)
+    fixed = kd.agents.Agent(FixedTable(n_states=3, n_actions=2), kd.agents.Greedy())
+    with pytest.raises(ValueError, match="FixedTable has n_states=3 rows"):
+        fixed.check_env(env)
+    kd.agents.Agent(Tabular(kd.agents.UCB(), n_states=10), kd.agents.Greedy()).check_env(env)
+    kd.agents.Agent(Tabular(kd.agents.UCB(), n_states=12), kd.agents.Greedy()).check_env(env)  # spare rows
+    bandit = kd.envs.make("bernoulli-bandit", n_arms=2)  # one state: any table serves it
+    assert bandit.n_states == 1 and kd.envs.make("linear-contextual-bandit").n_states is None
+    small.check_env(bandit)

@@ -135,3 +135,29 @@ def test_bad_predictor_options():
         kd.agents.RescorlaWagner(feedback="some")
     with pytest.raises(ValueError, match="feedback"):
         kd.agents.UCB(feedback="none")
+    with pytest.raises(TypeError, match="asymmetric must be True or False, got 'false'"):
+        kd.agents.RescorlaWagner(asymmetric="false")
+    with pytest.raises(TypeError, match="confirmation must be True or False"):
+        kd.agents.RescorlaWagner(confirmation=0)
+    with pytest.raises(TypeError, match="base must be a Predictor"):
+        kd.agents.NoisyRationale(base=5)
+
+
+def test_beta_predictors_refuse_rewards_outside_the_unit_interval():
+    """Gaussian rewards or costs would drive the Beta counts negative and the draws NaN; the
+    rollout refuses them before compiling. Rescorla-Wagner and UCB take any rewards."""
+    gaussian = kd.envs.make("gaussian-bandit", n_arms=3)
+    costs = kd.envs.make("protect-or-not")
+    for predictor in (kd.agents.Thompson(), kd.agents.BetaBernoulli(),
+                      kd.agents.NoisyRationale(base=kd.agents.Thompson())):
+        agent = kd.agents.Agent(predictor, kd.agents.Greedy())
+        with pytest.raises(ValueError, match=r"needs rewards in \[0, 1\].*GaussianBandit.*\[-inf, inf\]"):
+            kd.rollout(jax.random.key(0), gaussian, gaussian.default_params(), agent, agent.default_params(), 3)
+        with pytest.raises(ValueError, match=r"EventDecision's rewards lie in \[-100, 0\]"):
+            agent.check_env(costs, costs.default_params())
+    bernoulli = kd.envs.make("bernoulli-bandit", n_arms=3)
+    thompson = kd.agents.Agent(kd.agents.Thompson(), kd.agents.Greedy())
+    thompson.check_env(bernoulli, bernoulli.default_params())
+    thompson.check_env(kd.envs.make("reversal-bandit"))
+    for predictor in (kd.agents.UCB(), kd.agents.RescorlaWagner()):
+        kd.agents.Agent(predictor, kd.agents.Greedy()).check_env(gaussian, gaussian.default_params())

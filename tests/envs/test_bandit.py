@@ -73,6 +73,11 @@ def test_bad_n_arms():
         kd.envs.BernoulliBandit(n_arms=0)
     with pytest.raises(TypeError, match="n_arms"):
         kd.envs.GaussianBandit(n_arms=2.5)
+    # A string is not a switch: "no" would be truthy and turn drift on.
+    with pytest.raises(TypeError, match="drift must be True or False, got 'no'"):
+        kd.envs.BernoulliBandit(drift="no")
+    with pytest.raises(TypeError, match="drift must be True or False"):
+        kd.envs.make("gaussian-bandit", drift=1)
 
 
 def test_wrong_params_type():

@@ -102,3 +102,20 @@ def test_validation_errors():
         kd.envs.LinearContextualBandit().critical_params(critical_fraction=1.0)
     with pytest.raises(ValueError, match="n_actions == 2"):
         kd.envs.EventDecision(n_states=2, n_choices=3).protect_params()
+    with pytest.raises(ValueError, match="high must exceed low"):
+        kd.envs.ContextualBandit(n_states=4).critical_params(high=0.4, low=0.6)
+
+
+def test_environments_declare_their_states_and_reward_bounds():
+    """What agents check before a rollout: how many states the observations index, and bounds on
+    the rewards (from the payoffs when they are params)."""
+    assert kd.envs.ContextualBandit(n_states=7).n_states == 7
+    assert kd.envs.ContextualBandit(n_states=7).reward_bounds() == (0.0, 1.0)
+    event = kd.envs.EventDecision(n_states=3)
+    assert event.n_states == 3 and event.reward_bounds() is None  # payoffs unknown without params
+    params = event.default_params().replace(payoffs=jnp.array([[0.5, -2.0], [3.0, 1.0]]))
+    assert event.reward_bounds(params) == (-2.0, 3.0)
+    linear = kd.envs.LinearContextualBandit()
+    assert linear.n_states is None and linear.reward_bounds() == (0.0, 1.0)
+    assert kd.envs.make("gaussian-bandit").reward_bounds() == (-float("inf"), float("inf"))
+    assert kd.envs.make("reversal-bandit").n_states == 1

@@ -113,3 +113,8 @@ def test_validation():
         kd.metrics.expected_calibration_error([0.2], [1], n_bins=0)
     with pytest.raises(ValueError, match="non-empty"):
         cal.brier_score([], [])
+    for eps in (float("nan"), -1.0, 2.0, 0.5):
+        with pytest.raises(ValueError, match="eps"):
+            kd.metrics.log_score([0.2], [1], eps=eps)
+    with pytest.raises(TypeError, match="confidence must be numeric"):
+        kd.metrics.calibration_report("abc", [1, 0, 1])

@@ -16,6 +16,12 @@ def test_wilson_and_clopper_pearson_known_values():
     assert float(high) == pytest.approx(1 - 0.025 ** (1 / 10), abs=1e-6)  # exact: 1 - (alpha/2)^(1/n)
     low, high = kd.metrics.binomial_interval(10, 10, method="clopper-pearson")
     assert float(low) == pytest.approx(0.025 ** (1 / 10), abs=1e-6) and float(high) == 1.0
+    with pytest.raises(ValueError, match="successes must be whole counts"):
+        kd.metrics.binomial_interval(float("nan"), 10)
+    with pytest.raises(ValueError, match="successes must be whole counts"):
+        kd.metrics.binomial_interval(2.5, 10)
+    with pytest.raises(ValueError, match="trials must be whole counts"):
+        kd.metrics.binomial_interval(2, float("inf"))
 
 
 @pytest.mark.parametrize("method", ["wilson", "clopper-pearson"])

@@ -53,6 +53,10 @@ def test_grid_points_equal_single_runs_and_shapes():
         entropy_ratio_grid(jax.random.key(3), POLICY, BASE, BASE, {"logits": [0.0], "temperature": [1.0]}, 10, 2)
     with pytest.raises(ValueError, match="exactly two"):
         entropy_ratio_grid(jax.random.key(3), POLICY, BASE, BASE, {"temperature": [1.0]}, 10, 2)
+    with pytest.raises(ValueError, match="n_rollouts must be >= 2"):
+        entropy_ratio_grid(jax.random.key(3), POLICY, BASE, BASE, {"surprise_gain": [0.0], "temperature": [1.0]}, 10, 1)
+    with pytest.raises(ValueError, match="n_rollouts must be >= 2"):
+        kd.metrics.on_off_policy_entropy(jax.random.key(3), POLICY, BASE, BASE, 10, 1)
     with pytest.raises(ValueError, match="temperature"):
         entropy_ratio_grid(jax.random.key(3), POLICY, BASE, BASE,
                            {"surprise_gain": [0.0], "temperature": [-1.0]}, 10, 2)

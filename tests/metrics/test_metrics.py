@@ -34,6 +34,17 @@ def test_exploration_metrics_by_hand():
     assert float(kd.metrics.min_frac(s)) == 0.0
     s2 = s._replace(counts=jnp.array([4, 2, 2, 2]))
     assert float(kd.metrics.min_frac(s2)) == pytest.approx(4 * 2 / 10)
+    # Trial indices outside [0, T] (T = 10 here) or not integers are refused by name.
+    assert float(kd.metrics.action_coverage(s, t=10)) == 0.5 and not bool(kd.metrics.suffix_failure(s, t=0))
+    for call, match in [(lambda: kd.metrics.action_coverage(s, t=-1), "t must be >= 0"),
+                        (lambda: kd.metrics.action_coverage(s, t=11), "t must be <= the rollout's 10 trials"),
+                        (lambda: kd.metrics.suffix_failure(s, t=50), "t must be <= the rollout's 10 trials"),
+                        (lambda: kd.metrics.coverage_curve(s, 11), "n_steps must be <= the rollout's 10"),
+                        (lambda: kd.metrics.coverage_curve(s, 0), "n_steps must be >= 1")]:
+        with pytest.raises(ValueError, match=match):
+            call()
+    with pytest.raises(TypeError, match="t must be an integer"):
+        kd.metrics.action_coverage(s, t=2.5)
 
 
 def test_gap_metrics_by_hand():
@@ -97,6 +108,23 @@ def test_habit_free_actor_has_flat_curve_and_presets_order():
     assert b_small > b_large > 0
 
 
+
+def test_habit_metrics_check_their_inputs_even_without_a_context():
+    agent, params = kd.agents.profile("knowing-doing-ucb")  # window 0: the answer needs no work
+    with pytest.raises(ValueError, match="params.actor.follow_prob"):
+        kd.metrics.frequency_bias(jax.random.key(0), agent, params.replace(follow_prob=jnp.nan), 5)
+    with pytest.raises(TypeError, match="n_actions must be an integer"):
+        kd.metrics.frequency_bias(jax.random.key(0), agent, params, 2.5)
+    with pytest.raises(TypeError, match="key must be a jax.random key"):
+        kd.metrics.frequency_bias(0, agent, params, 5)
+    with pytest.raises(ValueError, match="repeats must be a non-empty 1-D sequence"):
+        kd.metrics.frequency_bias_curve(jax.random.key(0), agent, params, 5, [])
+    with pytest.raises(ValueError, match="repeats must be a non-empty 1-D sequence"):
+        kd.metrics.frequency_bias_curve(jax.random.key(0), agent, params, 5, [[1, 2]])
+    with pytest.raises(TypeError, match=r"repeats\[1\] must be an integer"):
+        kd.metrics.frequency_bias_curve(jax.random.key(0), agent, params, 5, [0, 1.5])
+
+
 def test_describe_and_mean_se():
     env = kd.envs.BernoulliBandit(n_arms=3)
     agent, params = kd.agents.profile("knowing-doing-ucb")
@@ -107,3 +135,8 @@ def test_describe_and_mean_se():
     assert mean == 2.5 and se == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2)
     with pytest.raises(ValueError):
         kd.metrics.mean_and_se([])
+    with pytest.raises(ValueError, match="values contains NaN at index 1"):
+        kd.metrics.mean_and_se([1.0, float("nan")])
+    with pytest.raises(TypeError, match="values must be numeric"):
+        kd.metrics.mean_and_se("abc")
+    assert np.isnan(kd.metrics.mean_and_se([3.0])[1])  # one value: no standard error

@@ -25,3 +25,7 @@ def test_register_run_and_format(monkeypatch):
         verify.register("toy", claim="", formula="")(toy)
     with pytest.raises(ValueError, match="unknown verify check"):
         verify.run(["nope"])
+    with pytest.raises(TypeError, match=r"selected must be a list of check names.*use \['toy'\]"):
+        verify.run("toy")
+    with pytest.raises(TypeError, match="quick must be True or False"):
+        verify.run(["toy"], quick="yes")
