@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from kdgap_sim.fitting.data import _FALSE, _OUTCOME_COLUMN, _TRUE, ALIASES, _find
+from kdgap_sim.fitting.data import _FALSE, _OUTCOME_COLUMN, _TRUE, ALIASES, MAX_INFERRED_ACTIONS, _find
 
 
 class _Rows:
@@ -36,6 +36,15 @@ def _numeric(df, column: str, rows: _Rows, *, allow_missing: bool = False) -> np
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
     missing = raw.isna().to_numpy()
     bad = np.isnan(values) & ~missing
+    if raw.dtype == bool:
+        boolean = np.ones(len(raw), dtype=bool)
+    elif raw.dtype == object:
+        boolean = np.array([isinstance(v, (bool, np.bool_)) for v in raw.tolist()], dtype=bool)
+    else:
+        boolean = np.zeros(len(raw), dtype=bool)
+    if boolean.any():  # JSON true/false or a bool column: a typo, not a number
+        i = int(np.argmax(boolean))
+        raise rows.error(i, column, f"{raw.iloc[i]!r} is a boolean, not a number")
     if bad.any():
         i = int(np.argmax(bad))
         raise rows.error(i, column, f"{raw.iloc[i]!r} is not a number")
@@ -79,6 +88,57 @@ def _check_range(values: np.ndarray, low: int, high: int, column: str, base: int
         )
 
 
+def check_column_names(columns: list[Any], source: str) -> None:
+    """Raises ValueError if two columns share a name (ignoring case, as the aliases do)."""
+    seen: dict[str, str] = {}
+    for column in (str(c) for c in columns):
+        if column.lower() in seen:
+            raise ValueError(f"choice log {source} has two columns named {seen[column.lower()]!r} "
+                             f"and {column!r}; drop or rename one")
+        seen[column.lower()] = column
+
+
+def _check_aliases(df, columns: list[str], rows: _Rows) -> None:
+    """Raises if two aliases of one field (e.g. ``choice`` and ``action``) are present and differ.
+
+    ``trial`` is exempt: only the order of trials matters, and logs often hold
+    both a 1-based ``trial`` and a 0-based ``trial_index``.
+    """
+    import pandas as pd
+
+    lowered = {c.lower(): c for c in columns}
+    for canonical, aliases in ALIASES.items():
+        if canonical == "trial":
+            continue
+        present = [lowered[a] for a in aliases if a in lowered]
+        for other in present[1:]:
+            a, b = df[present[0]], df[other]
+            x, y = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+            numeric = (x.notna() & y.notna()).to_numpy()
+            same = np.where(numeric, x.to_numpy(np.float64) == y.to_numpy(np.float64),
+                            a.astype(str).to_numpy() == b.astype(str).to_numpy())
+            same |= (a.isna() & b.isna()).to_numpy()
+            if not same.all():
+                i = int(np.argmax(~same))
+                raise rows.error(i, other, f"{b.tolist()[i]!r} differs from {a.tolist()[i]!r} in column "
+                                 f"{present[0]!r}; both give the {canonical} (drop or rename one)")
+
+
+def _labels(df, column: str, what: str, rows: _Rows) -> np.ndarray:
+    """Subject/context labels: present, each a string or a number, as strings."""
+    raw = df[column]
+    if raw.isna().any():
+        i = int(np.argmax(raw.isna().to_numpy()))
+        raise rows.error(i, column, f"{what} is missing (NaN or empty)")
+    values = raw.tolist()
+    if raw.dtype == object or raw.dtype == bool:  # e.g. JSON lists, objects or true/false
+        for i, value in enumerate(values):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(
+                    value, (str, int, float, np.integer, np.floating)):
+                raise rows.error(i, column, f"{value!r} is not a label (use a string or an integer)")
+    return np.array([_label(v) for v in values], dtype=object)
+
+
 def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header_lines: int):
     """Resolves columns, validates every row and pads by subject; returns ``cls(...)``."""
     import pandas as pd
@@ -89,15 +149,20 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
         raise TypeError(f"a choice log must be a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0:
         raise ValueError(f"choice log {source} has no rows")
+    if isinstance(choice_base, (bool, np.bool_)) or not (
+            isinstance(choice_base, (int, np.integer)) or choice_base == "auto"):
+        raise TypeError(f"choice_base must be 0, 1 or 'auto', got {choice_base!r}")
     if choice_base not in ("auto", 0, 1):
         raise ValueError(f"choice_base must be 0, 1 or 'auto', got {choice_base!r}")
     if n_actions is not None:
         validation.check_int("n_actions", n_actions, minimum=2)
+    check_column_names(list(df.columns), source)
     df = df.reset_index(drop=True)
     rows = _Rows(source, header_lines)
     columns = [str(c) for c in df.columns]
     df.columns = columns
     found = {name: _find(columns, name) for name in ALIASES}
+    _check_aliases(df, columns, rows)
 
     def missing(name: str, extra: str = "") -> ValueError:
         return ValueError(
@@ -115,11 +180,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
         raise missing("loss" if present == "gain" else "gain", f" to go with {present!r}")
 
     # -- subject --------------------------------------------------------
-    subject_raw = df[found["subject"]]
-    if subject_raw.isna().any():
-        i = int(np.argmax(subject_raw.isna().to_numpy()))
-        raise rows.error(i, found["subject"], "subject is missing (NaN or empty)")
-    subject = np.array([_label(v) for v in subject_raw.tolist()], dtype=object)
+    subject = _labels(df, found["subject"], "subject", rows)
     labels, first = np.unique(subject, return_index=True)
     order = labels[np.argsort(first)]
     index_of = {label: k for k, label in enumerate(order)}
@@ -142,6 +203,14 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
         candidates = [int(choice.max()) + 1, 2]
         if rationale is not None:
             candidates.append(int(rationale.max()) + 1)
+        for column, values in ((choice_col, choice), (found["rationale"], rationale)):
+            if values is not None and values.max() >= MAX_INFERRED_ACTIONS:
+                i = int(np.argmax(values))
+                raise rows.error(
+                    i, column,
+                    f"action {values[i] + base} would make {values[i] + 1} actions; n_actions is "
+                    f"inferred only up to {MAX_INFERRED_ACTIONS} (a larger value is likely a typo): "
+                    "pass n_actions explicitly if the task has that many")
         if outcome_cols:
             candidates.append(len(outcome_cols))
         n_actions = max(candidates)
@@ -192,11 +261,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
     context_labels: tuple[str, ...] = ()
     context = np.zeros(len(df), dtype=np.int64)
     if found["context"] is not None:
-        raw = df[found["context"]]
-        if raw.isna().any():
-            i = int(np.argmax(raw.isna().to_numpy()))
-            raise rows.error(i, found["context"], "context is missing (NaN or empty)")
-        ctx = np.array([_label(v) for v in raw.tolist()], dtype=object)
+        ctx = _labels(df, found["context"], "context", rows)
         ctx_labels, ctx_first = np.unique(ctx, return_index=True)
         ctx_order = [str(c) for c in ctx_labels[np.argsort(ctx_first)]]
         ctx_index = {c: k for k, c in enumerate(ctx_order)}

@@ -21,6 +21,7 @@ def _positive_int(text: str) -> int:
 
 def add_subcommand(subparsers) -> None:
     """Registers ``fit`` on the ``kdgap`` parser."""
+    from kdgap_sim.cli import seed_int
     from kdgap_sim.fitting.model_registry import MODELS
 
     p = subparsers.add_parser(
@@ -42,7 +43,7 @@ def add_subcommand(subparsers) -> None:
     p.add_argument("--n-actions", type=_positive_int, default=None)
     p.add_argument("--ppc-draws", type=_positive_int, default=100,
                    help="posterior draws used for the posterior predictive figure")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0, help="root random seed, in [0, 2**32)")
     p.add_argument("--out", default=None,
                    help="output folder (default: beside the log); writes <log>_<model>.nc and .png")
     p.set_defaults(handler=run)
@@ -111,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     """Handler of ``kdgap fit``."""
     import jax
 
+    from kdgap_sim.config import check_output_path
     from kdgap_sim.fitting.data import ChoiceLog
     from kdgap_sim.fitting.inference import fit
     from kdgap_sim.fitting.predictive import posterior_predictive
@@ -120,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     base = args.choice_base if args.choice_base == "auto" else int(args.choice_base)
     log = ChoiceLog.load(args.log, choice_base=base, n_actions=args.n_actions)
     model = make_model(args.model).for_log(log)
+    out = args.out if args.out is not None else str(pathlib.Path(args.log).resolve().parent)
+    out = check_output_path("--out", out, folder=True)  # before the fit, not after it
     print(log)
     key = jax.random.key(args.seed)
     idata = fit(key, log, model, hierarchical=args.hierarchical, method=args.method,
@@ -136,7 +140,6 @@ def run(args: argparse.Namespace) -> int:
         print("SVI: independent draws from the Gaussian guide; R-hat and divergences do not apply "
               f"(final ELBO loss {attrs['svi_final_loss']:.2f})")
     ppc = posterior_predictive(jax.random.fold_in(key, 1), idata, log, model, args.ppc_draws)
-    out = pathlib.Path(args.out) if args.out else pathlib.Path(args.log).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{pathlib.Path(args.log).stem}_{model.name}"
     idata.to_netcdf(str(out / f"{stem}.nc"))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kdgap_sim.fitting._checks import check_idata
+
 
 def loo(idata):
     """PSIS-LOO with one subject left out at a time (``arviz.loo``, pointwise).
@@ -25,6 +27,7 @@ def loo(idata):
     """
     import arviz as az
 
+    check_idata("idata", idata, ("log_likelihood",))
     return az.loo(idata, pointwise=True)
 
 
@@ -47,6 +50,10 @@ def compare(fits: dict[str, Any]):
 
     if not isinstance(fits, dict) or len(fits) < 2:
         raise ValueError("compare needs a dict of at least two named InferenceData fits")
+    for name, idata in fits.items():
+        check_idata(f"fits[{name!r}]", idata, ("log_likelihood",))
+        if "choices" not in idata.log_likelihood:
+            raise ValueError(f"fits[{name!r}] has no log_likelihood 'choices' (a kd.fitting.fit result has)")
     subjects = {name: tuple(idata.log_likelihood["choices"].coords["subject"].values.tolist())
                 for name, idata in fits.items()}
     if len(set(subjects.values())) != 1:

@@ -20,10 +20,20 @@ rationale (optional)      rationale, recommended_action, recommendation
 confidence (optional)     confidence, in [0, 1]
 ========================  =====================================================
 
+Two columns may not share a name (ignoring case). Where two aliases of one
+field are present (``choice`` and ``action``, say), the first listed is used
+and the other must hold the same values; ``trial`` and ``trial_index`` may
+differ (only the order of trials matters).
+
 Choices (and rationales, and the ``<a>`` of ``outcome_<a>``) are 0-based or
 1-based (hBayesDM's coding); ``choice_base="auto"`` reads them as 0-based if
-any choice is 0 and as 1-based otherwise. Every malformed value raises a
-``ValueError`` naming the row (1-based data row, and the file line) and column.
+any choice is 0 and as 1-based otherwise. Numbers must be numbers (a JSON
+``true`` is refused) and subject and context labels strings or numbers.
+Without ``n_actions``, the number of actions is inferred from the largest
+action, up to :data:`MAX_INFERRED_ACTIONS` (1024): a larger one is taken for
+a typo (it would make ``arrays()`` build a huge one-hot) and refused unless
+``n_actions`` is passed. Every malformed value raises a ``ValueError`` naming
+the row (1-based data row, and the file line) and column.
 
 Example:
   >>> import pandas as pd, kdgap_sim as kd
@@ -37,6 +47,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import pathlib
 import re
@@ -60,6 +71,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "rationale": ("rationale", "recommended_action", "recommendation"),
     "confidence": ("confidence",),
 }
+MAX_INFERRED_ACTIONS = 1024
 _OUTCOME_COLUMN = re.compile(r"^(?:outcome|reward)_(\d+)$", re.IGNORECASE)
 _TRUE = {"1", "true", "t", "yes", "y", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "0.0"}
@@ -100,6 +112,16 @@ class LogArrays(NamedTuple):
     context: Array
     rationale: Array
     confidence: Array
+
+
+def _unique_keys(pairs: list[tuple[str, Any]], where: str) -> dict[str, Any]:
+    """A JSON object's dict, refusing a key given twice (``json`` keeps the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"{where} gives the field {key!r} twice")
+        out[key] = value
+    return out
 
 
 def _find(columns: list[str], canonical: str) -> str | None:
@@ -293,13 +315,18 @@ class ChoiceLog:
         """Reads a comma- (or ``sep``-) separated file with a header row."""
         import pandas as pd
 
+        from kdgap_sim.fitting._parse import check_column_names
+
         path = pathlib.Path(path)
         if not path.is_file():
             raise ValueError(f"choice log {str(path)!r} does not exist")
         try:
             df = pd.read_csv(path, sep=sep)
+            header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
         except Exception as err:  # noqa: BLE001 - parser errors become one clear message
             raise ValueError(f"cannot parse {str(path)!r} as a delimited table: {err}") from err
+        # pandas renames a repeated column ("choice" -> "choice.1"); the header says so
+        check_column_names([c for c in header.tolist() if isinstance(c, str)], str(path))
         return cls.from_dataframe(df, source=str(path), header_lines=1, **options)
 
     @classmethod
@@ -320,7 +347,8 @@ class ChoiceLog:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                hook = functools.partial(_unique_keys, where=f"{path}: line {line_number}")
+                record = json.loads(line, object_pairs_hook=hook)
             except json.JSONDecodeError as err:
                 raise ValueError(f"{path}: line {line_number} is not valid JSON: {err}") from err
             if not isinstance(record, dict):
@@ -343,7 +371,8 @@ class ChoiceLog:
         Args:
           df: one row per trial.
           n_actions: number of actions; inferred from the largest choice,
-            rationale or ``outcome_<a>`` column when None.
+            rationale or ``outcome_<a>`` column when None (up to
+            :data:`MAX_INFERRED_ACTIONS`; pass it for more).
           choice_base: 0, 1 or ``"auto"``.
           source: a label used in error messages.
           header_lines: lines before the first data row in the file (for
@@ -375,28 +404,63 @@ class ChoiceLog:
     ) -> ChoiceLog:
         """Builds a log from 0-based arrays ``[S, T]`` (e.g. simulated trajectories).
 
-        Padding (trials ``>= n_trials[s]``) may hold anything. Goes through the
+        Padding (trials ``>= n_trials[s]``) may hold anything. Every argument's
+        shape is checked first (``reward``, ``forced``, ``rationale``,
+        ``confidence``, ``gain``, ``loss``: ``[S, T]``; ``outcomes``:
+        ``[S, T, n_actions]``; ``n_trials``: integers in ``[1, T]``, ``[S]``;
+        ``subjects``: ``S`` distinct labels); the values then go through the
         same validation as a file, so bad values raise the same errors.
         """
         import pandas as pd
 
-        choice = np.asarray(choice)
-        if choice.ndim != 2:
-            raise ValueError(f"choice must have shape [n_subjects, n_trials], got {choice.shape}")
+        from kdgap_sim import validation
+
+        validation.check_int("n_actions", n_actions, minimum=2)
+        choice = validation.as_numeric_array("choice", choice)
+        if choice.ndim != 2 or 0 in choice.shape:
+            raise ValueError(f"choice must have shape [n_subjects, n_trials], both >= 1, got {choice.shape}")
         S, T = choice.shape
-        lengths = np.full((S,), T) if n_trials is None else np.asarray(n_trials).astype(int)
-        labels = [str(s) for s in (range(S) if subjects is None else subjects)]
-        data: dict[str, Any] = {}
+
+        def shaped(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
+            array = validation.as_numeric_array(name, value)
+            validation.check_shape(name, array, shape)
+            return array
+
+        reward = shaped("reward", reward, (S, T))
         extra = {"forced": forced, "rationale": rationale, "confidence": confidence,
                  "gain": gain, "loss": loss}
-        extra = {k: np.asarray(v) for k, v in extra.items() if v is not None}
+        extra = {k: shaped(k, v, (S, T)) for k, v in extra.items() if v is not None}
         if outcomes is not None:
-            outcomes = np.asarray(outcomes)
+            outcomes = shaped("outcomes", outcomes, (S, T, n_actions))
+        if n_trials is None:
+            lengths = np.full((S,), T)
+        else:
+            lengths = shaped("n_trials", n_trials, (S,))
+            if not np.issubdtype(lengths.dtype, np.integer):
+                raise TypeError(f"n_trials must hold integers, got {lengths.tolist()} "
+                                f"(dtype {lengths.dtype})")
+            bad = (lengths < 1) | (lengths > T)
+            if bad.any():
+                s = int(np.argmax(bad))
+                raise ValueError(f"n_trials[{s}] must lie in [1, {T}] (every subject has at least one "
+                                 f"trial, at most choice.shape[1]), got {lengths[s]}")
+        if subjects is None:
+            labels = [str(s) for s in range(S)]
+        else:
+            if isinstance(subjects, (str, bytes)) or np.ndim(subjects) != 1:
+                raise TypeError(f"subjects must be a sequence of {S} labels, got {subjects!r}")
+            labels = [str(s) for s in subjects]
+            if len(labels) != S:
+                raise ValueError(f"subjects must have {S} labels (one per row of choice), got {len(labels)}")
+            if len(set(labels)) != S:
+                repeated = sorted({x for x in labels if labels.count(x) > 1})
+                raise ValueError(f"subjects must be distinct, got {repeated} more than once")
         mask = np.arange(T)[None, :] < lengths[:, None]
+        data: dict[str, Any] = {}
         data["subject"] = np.repeat(np.asarray(labels, dtype=object), lengths)
         data["trial"] = (np.broadcast_to(np.arange(1, T + 1), (S, T)))[mask]
         data["choice"] = choice[mask]
-        data["reward"] = np.asarray(reward)[mask]
+        data["reward"] = reward[mask]
         for k, v in extra.items():
             data[k] = v[mask]
         if outcomes is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 
 from kdgap_sim import validation
+from kdgap_sim.fitting._checks import check_idata
 
 RHAT_MAX = 1.01
 ESS_PER_CHAIN_MIN = 100
@@ -55,6 +56,7 @@ def diagnostics(idata) -> dict[str, float]:
     """
     import arviz as az
 
+    check_idata("idata", idata)
     names = [v for v in idata.posterior.data_vars if v not in ("log_lik",)]
     n_chains = idata.posterior.sizes["chain"]
     out: dict[str, float] = {"n_chains": float(n_chains), "n_draws": float(idata.posterior.sizes["draw"])}
@@ -94,6 +96,7 @@ def worst_mixing(idata, n: int = 5):
     """
     import arviz as az
 
+    check_idata("idata", idata)
     validation.check_int("n", n, minimum=1)
     names = [v for v in idata.posterior.data_vars if v not in ("log_lik",)]
     table = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")

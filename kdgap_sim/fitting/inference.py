@@ -30,6 +30,7 @@ import numpyro.distributions as dist
 from numpyro.infer import MCMC, NUTS, Predictive
 
 from kdgap_sim import validation
+from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
 from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.derivatives import DERIVATIVES, choose, forward_mode_per_subject
@@ -68,6 +69,14 @@ def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_cont
       [-2.0794, -1.3863]
     """
     validation.check_choice("derivatives", derivatives, DERIVATIVES)
+    check_model(model)
+    if not isinstance(arrays, LogArrays):
+        raise TypeError(f"arrays must be LogArrays (log.arrays()), got {type(arrays).__name__}")
+    if np.ndim(arrays.choice) != 2:
+        raise ValueError("arrays must have a subject axis: arrays.choice must be [n_subjects, n_trials] "
+                         f"(log.arrays(), not one subject's), got shape {np.shape(arrays.choice)}")
+    validation.check_int("n_contexts", n_contexts, minimum=1)
+    check_values(model, values, "values", n_subjects=np.shape(arrays.choice)[0])
 
     def one_subject(theta: Array, data: LogArrays) -> Array:
         log_probs = model.log_probs(theta, data, n_contexts)
@@ -229,10 +238,9 @@ def fit(
                              ("svi_steps", svi_steps, 1),
                              ("posterior_predictive_draws", posterior_predictive_draws, 0)):
         validation.check_int(name, value, minimum=low)
-    if not 0.0 < float(target_accept) < 1.0:
+    if not 0.0 < check_scalar("target_accept", target_accept, "real") < 1.0:
         raise ValueError(f"target_accept must lie in (0, 1), got {target_accept}")
-    if not float(learning_rate) > 0.0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+    check_scalar("learning_rate", learning_rate, "positive")
     model = make_model(model).for_log(log)
     arrays = log.arrays()
     numpyro_fn = _bind(model, log, hierarchical, derivatives)

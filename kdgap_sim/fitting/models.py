@@ -37,6 +37,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import ndtr
 
+from kdgap_sim import validation
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.agents.predictors import RescorlaWagner
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
@@ -84,6 +85,19 @@ class ParamSpec:
     targets: tuple[str, ...]
     description: str = ""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"ParamSpec name must be a non-empty string, got {self.name!r}")
+        for field in ("low", "high"):
+            label = f"ParamSpec {self.name!r} {field}"
+            validation.check_shape(label, getattr(self, field), ())
+            validation.check_in_domain(label, getattr(self, field), "real")
+        if not self.low < self.high:
+            raise ValueError(f"ParamSpec {self.name!r} needs low < high, got ({self.low}, {self.high})")
+        if not (isinstance(self.targets, tuple) and all(isinstance(t, str) for t in self.targets)):
+            raise TypeError(f"ParamSpec {self.name!r} targets must be a tuple of flat param names, "
+                            f"got {self.targets!r}")
+
 
 @dataclasses.dataclass(frozen=True)
 class Prior:
@@ -109,8 +123,9 @@ class Prior:
     sigma_scale: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.link not in LINKS:
-            raise ValueError(f"link must be one of {LINKS}, got {self.link!r}")
+        validation.check_choice("link", self.link, LINKS)
+        validation.check_in_domain("mu_scale", self.mu_scale, "positive")
+        validation.check_in_domain("sigma_scale", self.sigma_scale, "positive")
 
 
 class ChoiceModel(abc.ABC):

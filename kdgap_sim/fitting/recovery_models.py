@@ -15,10 +15,11 @@ import jax
 import numpy as np
 
 from kdgap_sim import validation
+from kdgap_sim.fitting._checks import check_scalar
 from kdgap_sim.fitting.inference import numpyro_model, subject_log_lik
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
-from kdgap_sim.fitting.simulation import default_task, sample_population, simulate_arrays
+from kdgap_sim.fitting.simulation import check_task, default_task, sample_population, simulate_arrays
 from kdgap_sim.fitting.svi import make_guide, svi_fit
 from kdgap_sim.types import PRNGKey
 
@@ -64,11 +65,21 @@ def model_recovery(
       (('rw', 'asymmetric-rw'), (2, 2), [1.0, 1.0])
     """
     validation.check_key(key, "key")
+    if isinstance(models, (str, ChoiceModel)) or not isinstance(models, (list, tuple)):
+        raise TypeError(f"models must be a list of model names or ChoiceModels, got {models!r}")
+    for name, value in (("n_replicates", n_replicates), ("n_subjects", n_subjects),
+                        ("n_trials", n_trials), ("svi_steps", svi_steps), ("n_draws", n_draws)):
+        validation.check_int(name, value, minimum=1)
+    check_scalar("learning_rate", learning_rate, "positive")
     built = [make_model(m) for m in models]
     if len(built) < 2:
         raise ValueError("model_recovery needs at least two models")
     names = tuple(m.name for m in built)
+    if len(set(names)) < len(names):
+        raise ValueError(f"models must be distinct, got {list(names)}")
     task = default_task(built[0]) if task is None else task
+    for generator in built:
+        check_task(generator, task)
     confusion = np.zeros((len(built), len(built)))
     for g, generator in enumerate(built):
         k_g = jax.random.fold_in(key, g)

@@ -25,10 +25,17 @@ import numpy as np
 from numpyro.infer import MCMC, NUTS
 
 from kdgap_sim import validation
+from kdgap_sim.fitting._checks import check_values
 from kdgap_sim.fitting.inference import numpyro_model
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
-from kdgap_sim.fitting.simulation import Population, default_task, sample_population, simulate_arrays
+from kdgap_sim.fitting.simulation import (
+    Population,
+    check_task,
+    default_task,
+    sample_population,
+    simulate_arrays,
+)
 from kdgap_sim.fitting.svi import make_guide, svi_fit
 from kdgap_sim.types import Array, PRNGKey
 
@@ -180,6 +187,7 @@ def parameter_recovery(
         raise ValueError(f"level must lie in (0, 1), got {level}")
     model = make_model(model)
     task = default_task(model) if task is None else task
+    check_task(model, task)
     k_pop, k_sim, k_fit = jax.random.split(key, 3)
     if populations is None:
         pops = jax.vmap(lambda k: sample_population(k, model, n_subjects))(
@@ -189,6 +197,8 @@ def parameter_recovery(
         if pops.values.shape[:2] != (n_replicates, n_subjects):
             raise ValueError(f"populations.values must have shape [{n_replicates}, {n_subjects}, P], "
                              f"got {pops.values.shape}")
+        check_values(model, np.reshape(pops.values, (n_replicates * n_subjects, -1)),
+                     "populations.values (replicates x subjects flattened)")
     arrays = jax.jit(jax.vmap(lambda k, v: simulate_arrays(k, model, v, task, n_trials)))(
         jax.random.split(k_sim, n_replicates), pops.values)
     fit_keys = jax.random.split(k_fit, n_replicates)

@@ -14,6 +14,7 @@ Source: Wilson & Collins (2019), eLife 8:e49547 (simulate before fitting).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import jax
@@ -21,9 +22,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from kdgap_sim import validation
+from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
 from kdgap_sim.envs.bandit import BernoulliBandit
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
-from kdgap_sim.fitting.hbayesdm import GainLossTask
+from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import AgentModel, ChoiceModel
 from kdgap_sim.types import Array, PRNGKey
@@ -59,6 +61,9 @@ def sample_population(key: PRNGKey, model: ChoiceModel, n_subjects: int) -> Popu
       >>> bool(((pop.values >= 0.0) & (pop.values <= jax.numpy.array([1.0, 20.0]))).all())
       True
     """
+    validation.check_key(key, "key")
+    check_model(model)
+    validation.check_int("n_subjects", n_subjects, minimum=1)
     k_mu, k_sigma, k_z = jax.random.split(key, 3)
     n_params = len(model.params)
     mu_pr = model.prior.mu_scale * jax.random.normal(k_mu, (n_params,))
@@ -82,6 +87,13 @@ def population_at(key: PRNGKey, model: ChoiceModel, group: dict[str, float], sig
       >>> [[round(x, 3) for x in row] for row in pop.values.tolist()]  # sigma 0: every subject at the group values
       [[0.3, 5.0], [0.3, 5.0]]
     """
+    validation.check_key(key, "key")
+    check_model(model)
+    validation.check_int("n_subjects", n_subjects, minimum=1)
+    if not isinstance(group, Mapping):
+        raise TypeError(f"group must be a dict of values by parameter name, got {type(group).__name__}")
+    validation.check_unknown_keys("group", group, model.param_names)
+    validation.check_in_domain("sigma", sigma, "nonnegative")
     if model.prior.link != "probit":
         raise ValueError(f"population_at needs a probit-link model, {model.name!r} uses {model.prior.link}")
     missing = sorted(set(model.param_names) - set(group))
@@ -89,7 +101,8 @@ def population_at(key: PRNGKey, model: ChoiceModel, group: dict[str, float], sig
         raise ValueError(f"group values missing for {missing}")
     mu = []
     for spec in model.params:
-        u = (float(group[spec.name]) - spec.low) / (spec.high - spec.low)
+        theta = check_scalar(f"group[{spec.name!r}]", group[spec.name], "real")
+        u = (theta - spec.low) / (spec.high - spec.low)
         if not 0.0 < u < 1.0:
             raise ValueError(f"group value of {spec.name} must lie strictly inside "
                              f"({spec.low}, {spec.high}), got {group[spec.name]}")
@@ -130,6 +143,25 @@ def _n_actions(task: Any) -> int:
     return task[0].n_actions
 
 
+def check_task(model: ChoiceModel, task: Any) -> None:
+    """Raises TypeError/ValueError unless ``task`` is what ``model.simulate`` takes.
+
+    Agent models take ``(env, env_params)`` (an environment with ``n_actions``,
+    matching the model's own ``n_actions`` if it has one); hBayesDM's
+    ``bandit4arm_4par`` takes a :class:`GainLossTask`; other models are not checked.
+    """
+    if isinstance(model, AgentModel):
+        if not (isinstance(task, tuple) and len(task) == 2 and hasattr(task[0], "n_actions")):
+            raise TypeError(f"task for model {model.name!r} must be a tuple (env, env_params), "
+                            f"e.g. kd.fitting.default_task(model); got {type(task).__name__}")
+        if model.n_actions is not None and task[0].n_actions != model.n_actions:
+            raise ValueError(f"task has {task[0].n_actions} actions, model {model.name!r} "
+                             f"is defined for {model.n_actions}")
+    elif isinstance(model, RewardPunishmentModel) and not isinstance(task, GainLossTask):
+        raise TypeError(f"task for model {model.name!r} must be a GainLossTask "
+                        f"(e.g. kd.fitting.default_task(model)), got {type(task).__name__}")
+
+
 def simulate_arrays(key: PRNGKey, model: ChoiceModel, values: Array, task: Any, n_trials: int) -> LogArrays:
     """Simulates every subject (``values``: ``[S, P]``) and packs the result as :class:`LogArrays`.
 
@@ -143,6 +175,11 @@ def simulate_arrays(key: PRNGKey, model: ChoiceModel, values: Array, task: Any, 
       >>> bool(jnp.isin(arrays.reward, jnp.array([0.0, 1.0])).all())  # Bernoulli rewards
       True
     """
+    validation.check_key(key, "key")
+    check_model(model)
+    check_values(model, values)
+    check_task(model, task)
+    validation.check_int("n_trials", n_trials, minimum=1)
     keys = jax.random.split(key, values.shape[0])
     sim = jax.vmap(lambda k, v: model.simulate(k, v, task, n_trials))(keys, values)
     choice = sim["choice"].astype(jnp.int32)
@@ -173,16 +210,10 @@ def simulate_log(key: PRNGKey, model: str | ChoiceModel, values: Any, n_trials: 
     validation.check_key(key, "key")
     model = make_model(model)
     validation.check_int("n_trials", n_trials, minimum=1)
+    check_values(model, values)
     values = jnp.asarray(values, jnp.float32)
-    if values.ndim != 2 or values.shape[1] != len(model.params):
-        raise ValueError(f"values must have shape [n_subjects, {len(model.params)}] "
-                         f"({', '.join(model.param_names)}), got {values.shape}")
-    for i, spec in enumerate(model.params):
-        column = np.asarray(values[:, i])
-        if (column < spec.low).any() or (column > spec.high).any() or np.isnan(column).any():
-            raise ValueError(f"values[:, {i}] ({spec.name}) must lie in [{spec.low}, {spec.high}], "
-                             f"got {column}")
     task = default_task(model) if task is None else task
+    check_task(model, task)
     a = jax.tree_util.tree_map(np.asarray, simulate_arrays(key, model, values, task, n_trials))
     needs = getattr(model, "requires", ())
     return ChoiceLog.from_arrays(

@@ -3,6 +3,7 @@
 import arviz as az
 import jax
 import jax.numpy as jnp
+import pytest
 
 from kdgap_sim.cli import main
 from kdgap_sim.fitting import simulate_log
@@ -32,3 +33,17 @@ def test_fit_command_reports_malformed_logs_in_one_line(tmp_path, capsys):
     path.write_text("subject,trial,choice,reward\n1,1,0,1\n1,2,1,0\n")
     assert main(["fit", str(path), "--model", "nope"]) == 2
     assert "unknown model 'nope'" in capsys.readouterr().err
+
+
+def test_fit_command_checks_out_and_seed_before_fitting(tmp_path, capsys):
+    path = tmp_path / "choices.csv"
+    path.write_text("subject,trial,choice,reward\n1,1,0,1\n1,2,1,0\n")
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert main(["fit", str(path), "--model", "rw", "--out", str(afile)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"kdgap fit: error: --out '{afile}' is an existing file")
+    assert "model rw" not in captured.out
+    with pytest.raises(SystemExit):
+        main(["fit", str(path), "--model", "rw", "--seed", str(2**64)])
+    assert "argument --seed: must be in [0, 2**32)" in capsys.readouterr().err

@@ -24,3 +24,12 @@ def test_compare_refuses_fits_of_different_logs(svi_fit):
                          coords={"subject": ["w", "x", "y", "z"]}, dims={"choices": ["subject"]})
     with pytest.raises(ValueError, match="subjects differ"):
         compare({"a": svi_fit, "b": other})
+
+
+def test_compare_and_loo_name_what_is_not_a_fit(svi_fit):
+    with pytest.raises(TypeError, match=r"fits\['a'\] must be an arviz InferenceData.*got int"):
+        compare({"a": 1, "b": 2})
+    with pytest.raises(TypeError, match=r"fits\['b'\] must be an arviz InferenceData"):
+        compare({"a": svi_fit, "b": None})
+    with pytest.raises(TypeError, match="idata must be an arviz InferenceData"):
+        loo(None)

@@ -144,3 +144,95 @@ def test_from_arrays_matches_dataframe_and_validates():
     assert log.choice.tolist() == [[0, 1, 1], [1, 0, -1]]
     with pytest.raises(ValueError, match=r"column 'choice': action 2 is out of range \[0, 1\]"):
         ChoiceLog.from_arrays([[0, 2]], [[1, 0]], n_actions=2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, pattern",
+    [
+        ({"reward": [[1.0, 0.0]]}, ValueError, r"reward must have shape \(1, 3\), got \(1, 2\)"),
+        ({"forced": [[0, 1]]}, ValueError, r"forced must have shape \(1, 3\)"),
+        ({"rationale": [[0, 1, 0, 1]]}, ValueError, r"rationale must have shape \(1, 3\)"),
+        ({"confidence": [0.5, 0.5, 0.5]}, ValueError, r"confidence must have shape \(1, 3\)"),
+        ({"outcomes": np.zeros((1, 3, 1))}, ValueError, r"outcomes must have shape \(1, 3, 2\)"),
+        ({"outcomes": np.zeros((1, 3, 3))}, ValueError, r"outcomes must have shape \(1, 3, 2\)"),
+        ({"n_trials": [5]}, ValueError, r"n_trials\[0\] must lie in \[1, 3\].*got 5"),
+        ({"n_trials": [-1]}, ValueError, r"n_trials\[0\] must lie in \[1, 3\]"),
+        ({"n_trials": [3, 3]}, ValueError, r"n_trials must have shape \(1,\)"),
+        ({"n_trials": [2.7]}, TypeError, r"n_trials must hold integers"),
+        ({"subjects": ["a", "b"]}, ValueError, r"subjects must have 1 labels"),
+        ({"subjects": "a"}, TypeError, r"subjects must be a sequence"),
+        ({"n_actions": None}, TypeError, r"n_actions must be an integer"),
+        ({"choice": [["a", "b", "c"]]}, TypeError, r"choice must be numeric"),
+    ],
+)
+def test_from_arrays_checks_every_argument_and_names_it(kwargs, error, pattern):
+    args = {"choice": [[0, 1, 1]], "reward": [[1.0, 0.0, 1.0]], "n_actions": 2, **kwargs}
+    with pytest.raises(error, match=pattern):
+        ChoiceLog.from_arrays(args.pop("choice"), args.pop("reward"), **args)
+
+
+def test_from_arrays_refuses_empty_subjects_and_repeated_labels():
+    choice, reward = [[0, 1, 1], [1, 0, 0]], [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    with pytest.raises(ValueError, match=r"n_trials\[1\] must lie in \[1, 3\].*got 0"):
+        ChoiceLog.from_arrays(choice, reward, n_actions=2, n_trials=[3, 0])  # was: subject dropped
+    with pytest.raises(ValueError, match=r"subjects must be distinct, got \['a'\]"):
+        ChoiceLog.from_arrays(choice, reward, n_actions=2, subjects=["a", "a"])
+    log = ChoiceLog.from_arrays(choice, reward, n_actions=2, n_trials=np.array([3, 1]),
+                                subjects=["x", "y"])
+    assert log.subjects == ("x", "y") and log.n_trials.tolist() == [3, 1]
+
+
+def test_repeated_or_conflicting_columns_are_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("subject,trial,choice,reward,choice\n1,1,0,1,1\n1,2,1,0,0\n")
+    with pytest.raises(ValueError, match=r"two columns named 'choice' and 'choice'"):
+        ChoiceLog.load(path)
+    with pytest.raises(ValueError, match=r"two columns named 'choice' and 'Choice'"):
+        ChoiceLog.from_dataframe(_df(Choice=[0, 1, 1, 1, 0]))
+    with pytest.raises(ValueError, match=r"row 1 .*column 'action': 1 differs from 0 in column "
+                                         r"'choice'; both give the choice"):
+        ChoiceLog.from_dataframe(_df(action=[1, 1, 1, 1, 0]))
+    with pytest.raises(ValueError, match=r"row 2 .*column 'outcome'.*both give the reward"):
+        ChoiceLog.from_dataframe(_df(outcome=[1.0, 5.0, 1.0, 1.0, 0.0]))
+    # Agreeing aliases are redundant, not ambiguous; trial/trial_index may differ (order only).
+    same = ChoiceLog.from_dataframe(_df(action=[0, 1, 1, 1, 0], trial_index=[0, 1, 2, 0, 1]))
+    assert same.choice.tolist() == ChoiceLog.from_dataframe(_df()).choice.tolist()
+
+
+def test_jsonl_booleans_lists_and_repeated_keys_name_row_and_field(tmp_path):
+    def load(*records):
+        path = tmp_path / "log.jsonl"
+        path.write_text("\n".join(records))
+        return ChoiceLog.load(path)
+
+    good = '{"subject": 1, "choice": 0, "reward": 1, "forced": true}'
+    assert load(good).has_forced  # booleans belong in the forced column
+    with pytest.raises(ValueError, match=r"row 2 .*column 'choice': True is a boolean, not a number"):
+        load(good, '{"subject": 1, "choice": true, "reward": 1}')
+    with pytest.raises(ValueError, match=r"row 2 .*column 'subject': \[1, 2\] is not a label"):
+        load(good, '{"subject": [1, 2], "choice": 0, "reward": 1}')
+    with pytest.raises(ValueError, match=r"line 2 gives the field 'choice' twice"):
+        load(good, '{"subject": 1, "choice": 0, "choice": 1, "reward": 1}')
+
+
+def test_choice_base_must_be_an_int_or_auto():
+    with pytest.raises(TypeError, match="choice_base must be 0, 1 or 'auto', got True"):
+        ChoiceLog.from_dataframe(_df(), choice_base=True)
+    with pytest.raises(TypeError, match="choice_base must be 0, 1 or 'auto', got 1.0"):
+        ChoiceLog.from_dataframe(_df(), choice_base=1.0)
+
+
+def test_inferred_number_of_actions_is_capped(tmp_path):
+    from kdgap_sim.fitting.data import MAX_INFERRED_ACTIONS
+
+    path = tmp_path / "typo.csv"
+    path.write_text("subject,trial,choice,reward\n1,1,0,1\n1,2,100000,0\n")
+    with pytest.raises(ValueError, match=r"row 2 \(line 3 of .*typo.csv\), column 'choice': action 100000 "
+                                         r"would make 100001 actions; n_actions is inferred only up to 1024"):
+        ChoiceLog.load(path)
+    largest = _df(choice=[0, 1, MAX_INFERRED_ACTIONS - 1, 1, 0])
+    assert ChoiceLog.from_dataframe(largest).n_actions == MAX_INFERRED_ACTIONS
+    with pytest.raises(ValueError, match=r"row 2 .*column 'rationale': action 5000"):
+        ChoiceLog.from_dataframe(_df(rationale=[0, 5000, 0, 0, 0]))
+    explicit = ChoiceLog.from_dataframe(_df(choice=[0, 1, 2000, 1, 0]), n_actions=2001)
+    assert explicit.n_actions == 2001

@@ -78,3 +78,16 @@ def test_warning_names_the_worst_quantity_when_given():
         warn_if_poor({"max_rhat": 1.05, "min_ess_bulk": 900.0, "n_chains": 4.0, "n_divergent": 0.0},
                      worst="z[s4, beta] (R-hat 1.050)")
     assert "worst: z[s4, beta] (R-hat 1.050)" in str(caught[0].message)
+
+
+def test_diagnostics_refuse_what_is_not_inference_data():
+    import pytest
+
+    from kdgap_sim.fitting import worst_mixing
+
+    with pytest.raises(TypeError, match="idata must be an arviz InferenceData"):
+        diagnostics(None)
+    with pytest.raises(TypeError, match="idata must be an arviz InferenceData"):
+        worst_mixing({"beta": np.zeros((2, 10))})
+    with pytest.raises(ValueError, match="idata has no posterior group"):
+        diagnostics(az.from_dict(log_likelihood={"choices": np.zeros((1, 10, 2))}))

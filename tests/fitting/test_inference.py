@@ -54,3 +54,42 @@ def test_fit_validates_eagerly(log):
         fit(0, log, "rw")
     with pytest.raises(ValueError, match="needs full feedback"):
         fit(key, log, "full-feedback-rw")
+
+
+def test_fit_names_non_numeric_settings(log):
+    key = jax.random.key(0)
+    with pytest.raises(TypeError, match="target_accept must be numeric, got None"):
+        fit(key, log, "rw", target_accept=None)
+    with pytest.raises(ValueError, match="learning_rate must be finite"):
+        fit(key, log, "rw", method="svi", learning_rate=float("inf"))
+
+
+def test_subject_log_lik_validates_values_against_the_model(log):
+    import jax.numpy as jnp
+
+    from kdgap_sim.fitting import make_model, subject_log_lik
+
+    model, arrays = make_model("rw"), log.arrays()
+    good = jnp.tile(jnp.array([[0.3, 2.0]]), (log.n_subjects, 1))
+    assert subject_log_lik(model, good, arrays).shape == (log.n_subjects,)
+    with pytest.raises(ValueError,
+                       match=r"values must have shape \[4, 2\] \(alpha_pos, beta\) .*got \(4, 3\)"):
+        subject_log_lik(model, jnp.full((log.n_subjects, 3), 0.3), arrays)  # was: column ignored
+    with pytest.raises(ValueError, match=r"values must have shape \[4, 2\].*got \(2,\)"):
+        subject_log_lik(model, good[0], arrays)
+    with pytest.raises(ValueError, match=r"values\[:, 0\] \(alpha_pos\) must lie in \[0.0, 1.0\], got nan"):
+        subject_log_lik(model, good.at[1, 0].set(jnp.nan), arrays)
+    with pytest.raises(ValueError, match=r"values\[:, 0\] \(alpha_pos\) must lie in \[0.0, 1.0\], got 5.0"):
+        subject_log_lik(model, good.at[0, 0].set(5.0), arrays)
+    with pytest.raises(TypeError, match="arrays must be LogArrays"):
+        subject_log_lik(model, good, log)
+    one = jax.tree_util.tree_map(lambda x: x[0], arrays)
+    with pytest.raises(ValueError, match="arrays must have a subject axis"):
+        subject_log_lik(model, good[:1], one)
+    with pytest.raises(TypeError, match="model must be a ChoiceModel"):
+        subject_log_lik("rw", good, arrays)
+    with pytest.raises(ValueError, match="n_contexts must be >= 1"):
+        subject_log_lik(model, good, arrays, n_contexts=0)
+    # Traced values (inside the sampler's jit/grad) are not inspected, only their shape.
+    grad = jax.grad(lambda v: subject_log_lik(model, v, arrays).sum())(good)
+    assert grad.shape == good.shape

@@ -203,3 +203,19 @@ def test_models_refuse_logs_they_cannot_fit():
         make_model("full-feedback-rw").for_log(_log())
     with pytest.raises(ValueError, match="needs a 'rationale' column"):
         make_model("knowing-doing").for_log(_log())
+
+
+def test_prior_and_param_spec_validate_their_fields():
+    from kdgap_sim.fitting import ParamSpec, Prior
+
+    with pytest.raises(ValueError, match="mu_scale must be a positive number, got -1"):
+        Prior(mu_scale=-1.0)
+    with pytest.raises(ValueError, match="sigma_scale contains NaN"):
+        Prior(sigma_scale=float("nan"))
+    with pytest.raises(ValueError, match=r"ParamSpec 'x' needs low < high, got \(1.0, 0.0\)"):
+        ParamSpec("x", 1.0, 0.0, ())
+    with pytest.raises(ValueError, match="ParamSpec 'x' high must be finite"):
+        ParamSpec("x", 0.0, math.inf, ())
+    with pytest.raises(TypeError, match="ParamSpec 'x' targets must be a tuple"):
+        ParamSpec("x", 0.0, 1.0, "beta")
+    assert ParamSpec("x", 0.0, 1.0, ("beta",)).high == 1.0
