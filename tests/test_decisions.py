@@ -171,3 +171,42 @@ def test_validation_errors(protect):
 
 def test_exported_from_package():
     assert kd.decisions.evaluate is dec.evaluate
+
+
+def test_pure_functions_validate_concrete_inputs(protect):
+    loss = protect.loss
+    with pytest.raises(ValueError, match=r"outcome_probs must have shape \[\.\.\., 2\], got \(2, 3\)"):
+        dec.expected_losses(jnp.full((2, 3), 1 / 3), loss)
+    with pytest.raises(ValueError, match="outcome_probs contains NaN"):
+        dec.bayes_actions(jnp.array([[np.nan, 1.0]]), loss)
+    with pytest.raises(ValueError, match="outcome_probs must be a probability"):
+        dec.bayes_actions(jnp.array([[1.5, -0.5]]), loss)
+    with pytest.raises(ValueError, match="outcome_probs rows must sum to 1"):
+        dec.expected_losses(jnp.array([[0.5, 0.6]]), loss)
+    with pytest.raises(ValueError, match="loss must have shape"):
+        dec.expected_losses(jnp.array([0.5, 0.5]), loss[0])
+    with pytest.raises(ValueError, match="loss contains NaN"):
+        dec.expected_losses(jnp.array([0.5, 0.5]), loss.at[0, 0].set(np.nan))
+    q = dec.as_predictions(protect, [0.001, 0.05])
+    with pytest.raises(ValueError, match=r"predicted must have shape \[2, 2\], got \(1, 2\)"):
+        dec.per_state_regret(protect, q[:1])
+    with pytest.raises(ValueError, match="n_bisections must be >= 1"):
+        dec.flip_distance(jnp.array([0.9, 0.1]), loss, n_bisections=-1)
+    with pytest.raises(ValueError, match=r"outcome_probs must have shape \[2\]"):
+        dec.flip_distance(q, loss)
+    # Traced arguments skip the value checks but keep working.
+    assert float(jax.jit(dec.flip_distance)(jnp.array([0.95, 0.05]), loss, 10)) == pytest.approx(0.04, abs=1e-3)
+    assert jax.vmap(dec.per_state_regret, in_axes=(None, 0))(protect, jnp.stack([q, q])).shape == (2, 2)
+
+
+@pytest.mark.parametrize("atol", [np.inf, np.nan, -1.0])
+def test_reports_reject_bad_atol(protect, atol):
+    for check in (dec.decision_calibration, dec.policy_equivalence, dec.decision_critical_states):
+        with pytest.raises(ValueError, match="atol"):
+            check(protect, [0.0, 0.5], atol=atol)
+
+
+def test_reports_reject_a_non_problem():
+    for check in (dec.evaluate, dec.policy_equivalence, dec.as_predictions, dec.per_state_regret):
+        with pytest.raises(TypeError, match="problem must be a DecisionProblem"):
+            check(None, [0.0, 0.5])

@@ -160,6 +160,7 @@ def decision_critical_states(
     """
     q = as_predictions(problem, predicted)
     validation.check_in_domain("error", error, "nonnegative")
+    validation.check_in_domain("atol", atol, "nonnegative")
     regret = np.asarray(per_state_regret(problem, q))
     distance = np.asarray(_flip_distances(problem.outcome_probs, problem.loss))
     predicted_distance = np.asarray(_flip_distances(q, problem.loss))
@@ -208,6 +209,7 @@ def policy_equivalence(problem: DecisionProblem, predicted: Any, atol: float = 1
       4.0
     """
     q = as_predictions(problem, predicted)
+    validation.check_in_domain("atol", atol, "nonnegative")
     regret = np.asarray(per_state_regret(problem, q))
     violating = _state_set(problem, regret > atol)
     reachable = np.asarray(problem.state_weights) > 0
@@ -230,7 +232,8 @@ def decision_calibration(
       problem: the decision problem (its ``loss`` is used when ``losses`` is None).
       predicted: predictions, ``[S, Y]`` or ``[S]`` for a binary problem.
       losses: the class, ``[K, A, Y]`` (or one ``[A, Y]`` loss).
-      atol: tolerance on each aggregate gap and on each state's contribution.
+      atol: tolerance on each aggregate gap and on each state's contribution
+        (finite, non-negative).
 
     Returns:
       ``holds`` when every aggregate gap is within ``atol``; ``gap`` is the
@@ -247,6 +250,7 @@ def decision_calibration(
       (False, [1])
     """
     q = as_predictions(problem, predicted)
+    validation.check_in_domain("atol", atol, "nonnegative")
     if losses is None:
         losses = problem.loss[None]
     table = validation.as_numeric_array("losses", losses).astype(np.float32)

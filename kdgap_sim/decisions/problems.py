@@ -95,6 +95,11 @@ class DecisionProblem(Params):
                 )
 
 
+def _check_problem(problem: Any, name: str = "problem") -> None:
+    if not isinstance(problem, DecisionProblem):
+        raise TypeError(f"{name} must be a DecisionProblem, got {type(problem).__name__}")
+
+
 def binary_problem(event_probs: Any, state_weights: Any, loss: Any) -> DecisionProblem:
     """A problem with outcomes {0: no event, 1: event}, given ``P(event | s)``, ``[S]``.
 
@@ -154,6 +159,7 @@ def as_predictions(problem: DecisionProblem, predicted: Any, name: str = "predic
       >>> kd.decisions.as_predictions(problem, [0.0, 0.25]).tolist()
       [[1.0, 0.0], [0.75, 0.25]]
     """
+    _check_problem(problem)
     problem.validate()
     array = validation.as_numeric_array(name, predicted).astype(np.float64)
     validation.check_in_domain(name, array, "unit")
@@ -174,6 +180,38 @@ def as_predictions(problem: DecisionProblem, predicted: Any, name: str = "predic
 # --------------------------------------------------------------------------
 
 
+def _check_table(
+    name: str, value: Any, shape: tuple[int | None, ...], *, probs: bool, ndim_min: int | None = None
+) -> None:
+    """Shape (also of tracers) and, for concrete values, domain of a loss or probability table.
+
+    ``shape`` lists the trailing sizes (None: any); with ``ndim_min`` leading axes
+    may be added. Probabilities must lie in [0, 1] with rows summing to 1.
+    """
+    actual = tuple(np.shape(value))
+    ndim_ok = len(actual) == len(shape) if ndim_min is None else len(actual) >= ndim_min
+    trailing = actual[len(actual) - len(shape):] if len(actual) >= len(shape) else ()
+    if not ndim_ok or len(trailing) != len(shape) or 0 in trailing or any(
+        want is not None and got != want for got, want in zip(trailing, shape)
+    ):
+        expected = ", ".join("n" if want is None else str(want) for want in shape)
+        leading = "..., " if ndim_min is not None else ""
+        raise ValueError(f"{name} must have shape [{leading}{expected}], got {actual}")
+    if validation.is_tracer(value):
+        return
+    validation.check_in_domain(name, value, "unit" if probs else "real")
+    if probs:
+        rows = np.sum(np.asarray(value, np.float64), axis=-1).ravel()
+        bad = np.flatnonzero(np.abs(rows - 1.0) > _SUM_ATOL)
+        if bad.size:
+            raise ValueError(f"{name} rows must sum to 1; row {int(bad[0])} sums to {rows[bad[0]]:.6g}")
+
+
+def _check_probs_and_loss(outcome_probs: Any, loss: Any, ndim_min: int | None = 1) -> None:
+    _check_table("loss", loss, (None, None), probs=False)
+    _check_table("outcome_probs", outcome_probs, (np.shape(loss)[1],), probs=True, ndim_min=ndim_min)
+
+
 def expected_losses(outcome_probs: Array, loss: Array) -> Array:
     """``l[s, a] = sum_y P(y | s) L[a, y]``, shape ``[S, A]``.
 
@@ -183,7 +221,8 @@ def expected_losses(outcome_probs: Array, loss: Array) -> Array:
       >>> kd.decisions.expected_losses(probs, jnp.array([[0.0, 100.0], [1.0, 1.0]])).tolist()
       [[50.0, 1.0]]
     """
-    return outcome_probs @ loss.T
+    _check_probs_and_loss(outcome_probs, loss)
+    return jnp.asarray(outcome_probs, jnp.float32) @ jnp.asarray(loss, jnp.float32).T
 
 
 def bayes_actions(outcome_probs: Array, loss: Array) -> Array:
@@ -201,6 +240,8 @@ def bayes_actions(outcome_probs: Array, loss: Array) -> Array:
 def per_state_regret(problem: DecisionProblem, predicted: Array) -> Array:
     """``l(s, a_hat(s)) - min_a l(s, a)`` for each state, ``[S]``.
 
+    ``predicted`` must be outcome probabilities ``[S, Y]`` (see :func:`as_predictions`).
+
     Example:
       >>> import kdgap_sim as kd
       >>> problem = kd.decisions.protect_or_not_problem()
@@ -208,6 +249,9 @@ def per_state_regret(problem: DecisionProblem, predicted: Array) -> Array:
       >>> [round(float(r), 3) for r in kd.decisions.per_state_regret(problem, q)]
       [0.0, 4.0]
     """
+    _check_problem(problem)
+    problem.validate()
+    _check_table("predicted", predicted, (problem.n_states, problem.n_outcomes), probs=True)
     true_losses = expected_losses(problem.outcome_probs, problem.loss)
     chosen = bayes_actions(predicted, problem.loss)
     taken = jnp.take_along_axis(true_losses, chosen[:, None], axis=1)[:, 0]
@@ -246,7 +290,7 @@ def flip_distance(outcome_probs: Array, loss: Array, n_bisections: int = 40) -> 
     distribution ``q`` with ``max_y |q_y - p_y| <= eps`` makes another action
     strictly better; ``inf`` if no distribution does. For a binary problem
     with threshold ``tau`` this is ``|p - tau|``. Found by bisection (error
-    ``2**-n_bisections``); vmap over states.
+    ``2**-n_bisections``, ``n_bisections >= 1``); vmap over states.
 
     Example:
       >>> import jax.numpy as jnp, kdgap_sim as kd
@@ -254,6 +298,10 @@ def flip_distance(outcome_probs: Array, loss: Array, n_bisections: int = 40) -> 
       >>> round(float(kd.decisions.flip_distance(jnp.array([0.95, 0.05]), loss)), 4)
       0.04
     """
+    _check_probs_and_loss(outcome_probs, loss, ndim_min=None)
+    if not validation.is_tracer(n_bisections):
+        validation.check_int("n_bisections", n_bisections, minimum=1)
+    outcome_probs, loss = jnp.asarray(outcome_probs, jnp.float32), jnp.asarray(loss, jnp.float32)
     flips_anywhere = _flips_within(outcome_probs, loss, jnp.float32(1.0))
 
     def body(_, bounds):

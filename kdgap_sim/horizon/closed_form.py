@@ -16,13 +16,50 @@ from kdgap_sim import validation
 from kdgap_sim.types import Array
 
 
+def _concrete(name: str, value: Any) -> np.ndarray | None:
+    """``value`` as a float64 array, or None for a tracer (checked at the caller's boundary)."""
+    if validation.is_tracer(value):
+        return None
+    return validation.as_numeric_array(name, value).astype(np.float64)
+
+
+def _check_broadcast(**arrays: Any) -> None:
+    """Raises ValueError naming the arguments when their shapes do not broadcast."""
+    shapes = {name: tuple(np.shape(value)) for name, value in arrays.items()}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        described = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ValueError(f"shapes do not broadcast: {described}") from None
+
+
+def _check_steps(name: str, value: Any, maximum: int | None = None, whole: bool = True) -> None:
+    """Raises unless every concrete element of ``value`` is a step in [0, maximum] (whole if asked)."""
+    array = _concrete(name, value)
+    if array is None:
+        return
+    if not np.isfinite(array).all() or (array < 0).any() or (whole and (array != np.floor(array)).any()):
+        kind = "integer steps" if whole else "finite steps"
+        raise ValueError(f"{name} must hold non-negative {kind}, got {value!r}")
+    if maximum is not None and (array > maximum).any():
+        raise ValueError(f"{name} must be at most the number of steps run ({maximum}), got {value!r}")
+
+
 def task_accuracy(p: Any, i: Any) -> Array:
     """Task accuracy at step ``i`` with constant step accuracy ``p``: ``p**i``.
+
+    ``p`` must lie in [0, 1] and ``i`` be finite and non-negative (shapes
+    broadcast); a fractional ``i`` is the continuous extension, so that
+    ``task_accuracy(p, horizon(s, p)) == s``. Concrete values are checked
+    eagerly, traced ones are not.
 
     Example:
       >>> round(float(task_accuracy(0.9, 2)), 6)
       0.81
     """
+    _check_broadcast(p=p, i=i)
+    validation.check_in_domain("p", p, "unit")
+    _check_steps("i", i, whole=False)
     return jnp.asarray(p, jnp.float32) ** jnp.asarray(i, jnp.float32)
 
 
@@ -31,14 +68,15 @@ def horizon(s: Any, p: Any) -> Array:
 
     The continuous solution of ``p**H = s``; the first integer step with task
     accuracy below ``s`` is ``floor(H) + 1``. Sinha et al. 2025, arXiv 2509.09677.
+    ``s`` and ``p`` must lie in the open interval (0, 1) and their shapes broadcast.
 
     Example:
       >>> round(float(horizon(0.5, 0.99)), 1)
       69.0
     """
+    _check_broadcast(s=s, p=p)
     for name, value in (("s", s), ("p", p)):
-        if not validation.is_tracer(value):
-            array = validation.as_numeric_array(name, value)
-            if np.any((array <= 0) | (array >= 1)):
-                raise ValueError(f"{name} must lie in the open interval (0, 1), got {value!r}")
+        array = _concrete(name, value)
+        if array is not None and not np.all((array > 0) & (array < 1)):  # NaN fails too
+            raise ValueError(f"{name} must lie in the open interval (0, 1), got {value!r}")
     return jnp.log(jnp.asarray(s, jnp.float32)) / jnp.log(jnp.asarray(p, jnp.float32))

@@ -18,6 +18,7 @@ import numpy as np
 
 from kdgap_sim import validation
 from kdgap_sim.envs.execution import ExecutionTask
+from kdgap_sim.horizon.closed_form import _check_steps
 from kdgap_sim.horizon.executor import ExecutorParams, SelfConditioningExecutor
 from kdgap_sim.rollout import seed_keys
 from kdgap_sim.types import Array, PRNGKey
@@ -84,6 +85,8 @@ def default_bin_edges(n_steps: int, n_bins: int = 32) -> tuple[int, ...]:
       >>> kd.horizon.default_bin_edges(100, n_bins=4)
       (1, 3, 10, 32, 101)
     """
+    validation.check_int("n_steps", n_steps, minimum=1)
+    validation.check_int("n_bins", n_bins, minimum=1)
     edges = np.unique(np.round(np.geomspace(1, n_steps + 1, n_bins + 1)).astype(np.int64))
     return tuple(int(e) for e in edges)
 
@@ -291,6 +294,7 @@ def task_accuracy_curve(out: Any, steps: Any) -> np.ndarray:
     """Fraction of agents with no error up to step ``i``, for each ``i`` in ``steps``.
 
     Exact at every step from the first-error steps alone (memory O(n_agents)).
+    ``steps`` must hold integer steps in ``[0, n_steps]`` (step 0: accuracy 1).
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -301,7 +305,9 @@ def task_accuracy_curve(out: Any, steps: Any) -> np.ndarray:
       >>> kd.horizon.task_accuracy_curve(out, [1, 10]).tolist()  # every agent fails at step 1
       [0.0, 0.0]
     """
-    first = np.asarray(_summary(out).first_error_step).ravel()
+    summary = _summary(out)
+    _check_steps("steps", steps, maximum=int(np.max(np.asarray(summary.n_steps))))
+    first = np.asarray(summary.first_error_step).ravel()
     steps = np.asarray(steps)
     survived = (first[None, :] == 0) | (first[None, :] > steps.reshape(-1, 1))
     return survived.mean(axis=1).reshape(steps.shape)

@@ -89,11 +89,19 @@ def _evaluate_batch(key, actor_params, *, actor, config, n_envs):
     return jax.vmap(one)(keys, probs)
 
 
+def _check_level(level: Any) -> None:
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
+        raise TypeError(f"level must be a number in (0, 1), got {level!r}")
+    if not 0.0 < level < 1.0:  # NaN fails too
+        raise ValueError(f"level must lie in the open interval (0, 1), got {level!r}")
+
+
 def paired_interval(before: Any, after: Any, level: float = 0.95) -> dict[str, float]:
     """Means and the normal-approximation interval of the mean paired difference ``after - before``.
 
     The interval is ``mean(d) +- z * sd(d) / sqrt(n)`` (CLT; fine for the
-    hundreds of bandits used here).
+    hundreds of bandits used here). ``before`` and ``after`` are 1-D of the same
+    length ``n >= 2``; ``level`` lies in the open interval (0, 1).
 
     Example:
       >>> from kdgap_sim import training
@@ -103,8 +111,14 @@ def paired_interval(before: Any, after: Any, level: float = 0.95) -> dict[str, f
     """
     from scipy.stats import norm
 
-    before = np.asarray(before, np.float64)
-    after = np.asarray(after, np.float64)
+    _check_level(level)
+    before = validation.as_numeric_array("before", before).astype(np.float64)
+    after = validation.as_numeric_array("after", after).astype(np.float64)
+    if before.ndim != 1 or before.shape != after.shape or before.size < 2:
+        raise ValueError(
+            "before and after must be 1-D with the same length n >= 2 (paired values), got "
+            f"shapes {before.shape} and {after.shape}"
+        )
     d = after - before
     z = float(norm.ppf(0.5 + level / 2))
     se = float(d.std(ddof=1) / math.sqrt(d.size))
@@ -135,7 +149,7 @@ def compare(
 
     Returns:
       For each metric in :data:`EVAL_METRICS`, :func:`paired_interval` of
-      (before, after).
+      (before, after) at ``level`` (in (0, 1), checked before any rollout).
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -148,6 +162,7 @@ def compare(
       >>> round(table["follow"]["after"], 2)
       1.0
     """
+    _check_level(level)
     first = evaluate(key, *before, config, n_envs=n_envs)
     second = evaluate(key, *after, config, n_envs=n_envs)
     return {name: paired_interval(first[name], second[name], level) for name in EVAL_METRICS}

@@ -11,13 +11,15 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from kdgap_sim import validation
 from kdgap_sim.training.policy import PolicyParams, output_log_probs
 from kdgap_sim.types import Array
 
 
 def returns_to_go(rewards: Array, discount: float) -> Array:
-    """:math:`G_t = \\sum_{s \\ge t} \\gamma^{s-t} r_s` along the last axis.
+    """:math:`G_t = \\sum_{s \\ge t} \\gamma^{s-t} r_s` along the last axis (``discount`` in [0, 1]).
 
     Example:
       >>> import jax.numpy as jnp
@@ -25,6 +27,11 @@ def returns_to_go(rewards: Array, discount: float) -> Array:
       >>> training.returns_to_go(jnp.array([1.0, 1.0, 1.0]), 0.5).tolist()
       [1.75, 1.5, 1.0]
     """
+    if np.ndim(rewards) < 1:
+        raise ValueError(f"rewards must have at least one axis (time last), got shape {np.shape(rewards)}")
+    validation.check_in_domain("rewards", rewards, "real")
+    validation.check_in_domain("discount", discount, "unit")
+    rewards = jnp.asarray(rewards, jnp.float32)
 
     def back(acc, r):
         acc = r + discount * acc
@@ -37,6 +44,10 @@ def returns_to_go(rewards: Array, discount: float) -> Array:
 def advantages(shaped_rewards: Array, discount: float, normalize: bool) -> Array:
     """Returns-to-go minus the leave-one-out mean over environments, ``[n_envs, n_steps]``.
 
+    The baseline of environment ``e`` is the mean return-to-go of the *other*
+    environments, so ``shaped_rewards`` must be ``[n_envs, n_steps]`` with
+    ``n_envs >= 2`` (ValueError otherwise); ``normalize`` must be a bool.
+
     Example:
       >>> import jax.numpy as jnp
       >>> from kdgap_sim import training
@@ -44,6 +55,14 @@ def advantages(shaped_rewards: Array, discount: float, normalize: bool) -> Array
       >>> training.advantages(rewards, 1.0, normalize=False).tolist()
       [[1.0, 0.0], [-1.0, 0.0]]
     """
+    shape = np.shape(shaped_rewards)
+    if len(shape) != 2 or shape[0] < 2:
+        raise ValueError(
+            f"shaped_rewards must have shape [n_envs, n_steps] with n_envs >= 2 "
+            f"(leave-one-out baseline), got {shape}"
+        )
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize must be a bool, got {normalize!r}")
     g = returns_to_go(shaped_rewards, discount)
     n = g.shape[0]
     baseline = (jnp.sum(g, axis=0, keepdims=True) - g) / (n - 1)

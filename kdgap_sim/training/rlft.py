@@ -64,6 +64,16 @@ ALGORITHMS = ("reinforce", "ppo")
 METRICS = ("loss", "kl", "return", "shaped_return", "follow", "coverage", "regret", "invalid")
 
 
+def _check_prob_range(low_name: str, low: Any, high_name: str, high: Any) -> None:
+    """Both in [0, 1] (not NaN) and ``low <= high``; tracers are skipped."""
+    validation.check_in_domain(low_name, low, "unit")
+    validation.check_in_domain(high_name, high, "unit")
+    if not (validation.is_tracer(low) or validation.is_tracer(high)) and np.any(
+        np.asarray(low) > np.asarray(high)
+    ):
+        raise ValueError(f"{low_name} must be <= {high_name}, got {low!r} > {high!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class RLFTConfig:
     """Static options of a fine-tuning run (validated when built).
@@ -137,10 +147,9 @@ class RLFTConfig:
         validation.check_in_domain("discount", self.discount, "unit")
         validation.check_in_domain("ucb_exploration", self.ucb_exploration, "nonnegative")
         validation.check_in_domain("belief_prior", self.belief_prior, "real")
-        validation.check_in_domain("prob_low", self.prob_low, "unit")
-        validation.check_in_domain("prob_high", self.prob_high, "unit")
-        if self.prob_low > self.prob_high:
-            raise ValueError(f"prob_low must be <= prob_high, got {self.prob_low} > {self.prob_high}")
+        _check_prob_range("prob_low", self.prob_low, "prob_high", self.prob_high)
+        if not isinstance(self.normalize_advantages, (bool, np.bool_)):
+            raise TypeError(f"normalize_advantages must be a bool, got {self.normalize_advantages!r}")
 
 
 class Transitions(NamedTuple):
@@ -210,7 +219,7 @@ def predictor_params_of(config: RLFTConfig) -> UCBParams:
 
 
 def sample_bandit_probs(key: PRNGKey, n_envs: int, n_arms: int, low: float, high: float) -> Array:
-    """Arm probabilities ``[n_envs, n_arms]``, i.i.d. ``Uniform(low, high)``.
+    """Arm probabilities ``[n_envs, n_arms]``, i.i.d. ``Uniform(low, high)``, ``0 <= low <= high <= 1``.
 
     Example:
       >>> import jax
@@ -219,6 +228,10 @@ def sample_bandit_probs(key: PRNGKey, n_envs: int, n_arms: int, low: float, high
       >>> probs.shape, bool(((probs >= 0.2) & (probs <= 0.8)).all())
       ((4, 3), True)
     """
+    validation.check_key(key)
+    validation.check_int("n_envs", n_envs, minimum=1)
+    validation.check_int("n_arms", n_arms, minimum=1)
+    _check_prob_range("low", low, "high", high)
     return jax.random.uniform(key, (n_envs, n_arms), minval=low, maxval=high)
 
 
@@ -226,6 +239,9 @@ def run_episode(
     key: PRNGKey, probs: Array, params: PolicyParams, actor: LearnedActor, config: RLFTConfig
 ) -> Transitions:
     """One episode of the UCB-rationale agent with the learnable actor (unbatched).
+
+    ``probs`` are the ``config.n_arms`` arm probabilities, in [0, 1]; concrete
+    arguments are checked eagerly, traced ones (under ``jit``/``vmap``) for shape only.
 
     Example:
       >>> import jax, jax.numpy as jnp, kdgap_sim as kd
@@ -238,6 +254,15 @@ def run_episode(
       >>> episode.reward.shape, float(episode.coverage[-1])  # UCB's rationale tries every arm
       ((5,), 1.0)
     """
+    validation.check_key(key)
+    if not isinstance(config, RLFTConfig):
+        raise TypeError(f"config must be an RLFTConfig, got {type(config).__name__}")
+    if not isinstance(actor, LearnedActor):
+        raise TypeError(f"actor must be a LearnedActor, got {type(actor).__name__}")
+    actor.validate_params(params, "params")
+    validation.check_shape("probs", probs, (config.n_arms,))
+    validation.check_in_domain("probs", probs, "unit")
+    probs = jnp.asarray(probs, jnp.float32)
     env, predictor = BernoulliBandit(n_arms=config.n_arms), UCB()
     env_params = BernoulliBanditParams(probs=probs, drift_scale=jnp.float32(0.0))
     predictor_params = predictor_params_of(config)

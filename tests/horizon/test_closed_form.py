@@ -1,5 +1,6 @@
 """Tests of the gamma = 0 closed forms."""
 
+import jax
 import numpy as np
 import pytest
 
@@ -20,3 +21,29 @@ def test_horizon_values_from_theory():
 def test_horizon_rejects_values_outside_unit_interval(s, p):
     with pytest.raises(ValueError, match="open interval"):
         horizon(s, p)
+
+
+@pytest.mark.parametrize("s, p, name", [(0.5, np.nan, "p"), (np.nan, 0.9, "s"), ([0.5, np.nan], 0.9, "s")])
+def test_horizon_rejects_nan(s, p, name):
+    with pytest.raises(ValueError, match=f"{name} must lie in the open interval"):
+        horizon(s, p)
+
+
+def test_closed_forms_reject_shapes_that_do_not_broadcast():
+    with pytest.raises(ValueError, match=r"s \(3,\), p \(2,\)"):
+        horizon([0.5, 0.6, 0.7], [0.9, 0.8])
+    with pytest.raises(ValueError, match=r"p \(2,\), i \(3,\)"):
+        task_accuracy([0.9, 0.8], [1, 2, 3])
+
+
+@pytest.mark.parametrize("p, i, name", [(1.5, 3, "p"), (np.nan, 3, "p"), (-0.1, 3, "p"),
+                                        (0.9, -1, "i"), (0.9, -2.5, "i"), (0.9, [1, np.nan], "i")])
+def test_task_accuracy_rejects_bad_values(p, i, name):
+    with pytest.raises(ValueError, match=f"^{name} "):
+        task_accuracy(p, i)
+
+
+def test_task_accuracy_accepts_fractional_steps_and_traces():
+    np.testing.assert_allclose(task_accuracy(0.5, np.array([0.0, 2.0, 0.5])), [1.0, 0.25, 0.5**0.5], rtol=1e-6)
+    np.testing.assert_allclose(jax.jit(task_accuracy)(0.5, 2.5), 0.5**2.5, rtol=1e-6)  # traced: unchecked
+    np.testing.assert_allclose(jax.vmap(horizon, in_axes=(None, 0))(0.5, np.array([0.5, 0.25])), [1.0, 0.5])

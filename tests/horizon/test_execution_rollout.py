@@ -147,3 +147,18 @@ def test_compiled_memory_does_not_grow_with_horizon():
             pytest.skip("this backend reports no memory analysis")
         sizes.append((analysis.temp_size_in_bytes, analysis.output_size_in_bytes))
     assert sizes[0] == sizes[1]
+
+
+@pytest.mark.parametrize("n_steps, n_bins, name", [(10, 0, "n_bins"), (0, 4, "n_steps"), (10, 2.5, "n_bins")])
+def test_default_bin_edges_rejects_bad_counts(n_steps, n_bins, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        default_bin_edges(n_steps, n_bins)
+
+
+@pytest.mark.parametrize("steps", [[-1], [100], [2.5], [1, np.nan], "a"])
+def test_task_accuracy_curve_rejects_steps_outside_the_run(steps):
+    out = run_execution(jax.random.key(0), TASK, TASK.default_params(), SelfConditioningExecutor(window=5),
+                        ExecutorParams(eps0=0.5), 10, n_agents=2)
+    with pytest.raises((ValueError, TypeError), match="steps"):
+        task_accuracy_curve(out, steps)
+    assert task_accuracy_curve(out, [0, 10]).shape == (2,)

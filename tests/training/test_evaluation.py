@@ -28,3 +28,25 @@ def test_same_actor_gives_zero_difference_and_validation():
         training.evaluate(jax.random.key(0), actor, params, {"n_arms": 3})
     with pytest.raises(TypeError, match="FrequencyBiasedParams|RationaleFollowingParams"):
         training.evaluate(jax.random.key(0), actor, kd.agents.FrequencyBiased().default_params(), config)
+
+
+@pytest.mark.parametrize("before, after, level, error, match", [
+    ([1.0, 2.0], [1.0, 2.0], 1.5, ValueError, "level must lie in the open interval"),
+    ([1.0, 2.0], [1.0, 2.0], np.nan, ValueError, "level"),
+    ([1.0, 2.0], [1.0, 2.0], "95%", TypeError, "level"),
+    ([1.0, 2.0, 3.0], [1.0, 2.0], 0.95, ValueError, "same length"),
+    ([1.0], [2.0], 0.95, ValueError, "n >= 2"),
+    ([], [], 0.95, ValueError, "n >= 2"),
+    (["a", "b"], [1.0, 2.0], 0.95, TypeError, "before must be numeric"),
+])
+def test_paired_interval_rejects_bad_input(before, after, level, error, match):
+    with pytest.raises(error, match=match):
+        training.paired_interval(before, after, level)
+
+
+def test_compare_checks_level_before_running():
+    actor = kd.agents.RationaleFollowing(fallback=kd.agents.Softmax())
+    pair = (actor, actor.default_params())
+    with pytest.raises(ValueError, match="level"):
+        training.compare(jax.random.key(0), pair, pair, training.RLFTConfig(n_arms=3, n_steps=10),
+                         n_envs=16, level=2.0)
