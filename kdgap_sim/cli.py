@@ -43,10 +43,11 @@ def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output,
 
 def _demo(args: argparse.Namespace) -> int:
     from kdgap_sim import agents, envs
+    from kdgap_sim.config import check_output_path
 
+    out_dir = check_output_path("--out", args.out, folder=True)
     env = envs.make("bernoulli-bandit", n_arms=5)
     chosen = {name: agents.profile(name) for name in ("knowing-doing-ucb", "faithful-ucb", "greedy")}
-    out_dir = pathlib.Path(args.out)
     title = (
         f"5-armed Bernoulli bandit, p = {list(map(float, env.default_params().probs))}, "
         f"{args.seeds} seeds x {args.steps} steps (mean ± s.e.)"
@@ -59,9 +60,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from kdgap_sim.config import load_simulation
+    from kdgap_sim.config import check_output_path, load_simulation
 
     cfg = load_simulation(args.config)
+    for key in ("output", "figure"):
+        if cfg[key] is not None:
+            check_output_path(key, cfg[key])
     _run_and_report(
         cfg["seed"], cfg["env"], cfg["env_params"], cfg["agents"], cfg["n_steps"], cfg["n_seeds"],
         cfg["output"], cfg["figure"], f"simulate {args.config}",
@@ -77,6 +81,25 @@ def positive_int(text: str) -> int:
     return value
 
 
+def n_seeds_int(text: str) -> int:
+    """argparse type: a number of seeds, >= 2 (a standard error needs two seeds)."""
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be >= 2 (a standard error needs two seeds), got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a root random seed, ``0 <= seed < 2**32``."""
+    from kdgap_sim.config import check_seed
+
+    value = int(text)
+    try:
+        return check_seed("seed", value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2**32), got {value}") from err
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kdgap`` with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -84,9 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the default knowing-doing-gap study")
-    demo.add_argument("--seeds", type=positive_int, default=1000)
+    demo.add_argument("--seeds", type=n_seeds_int, default=1000, help="number of seeds (>= 2)")
     demo.add_argument("--steps", type=positive_int, default=100)
-    demo.add_argument("--seed", type=int, default=0, help="root random seed")
+    demo.add_argument("--seed", type=seed_int, default=0, help="root random seed, in [0, 2**32)")
     demo.add_argument("--out", default="kdgap_demo", help="folder for demo.png and demo.json")
     demo.set_defaults(handler=_demo)
     sim = sub.add_parser("simulate", help="run a study described by a TOML config")

@@ -27,6 +27,7 @@ Unknown keys anywhere are errors. A simulation config::
 from __future__ import annotations
 
 import pathlib
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from typing import Any
@@ -38,22 +39,69 @@ from kdgap_sim.agents.agent import Agent, AgentParams
 from kdgap_sim.agents.profiles import profile
 from kdgap_sim.agents.registry import make_agent
 from kdgap_sim.envs.base import Environment
-from kdgap_sim.envs.registry import make
+from kdgap_sim.envs.registry import make, registered
 from kdgap_sim.params import Params
+from kdgap_sim.simulate import check_n_seeds
 
 SIMULATION_KEYS = ("seed", "n_steps", "n_seeds", "output", "figure", "env", "agents")
 AGENT_KEYS = ("profile", "predictor", "actor", "predictor_options", "actor_options", "params")
+# jax.random.key(seed) keeps only the low 32 bits of a seed (without jax_enable_x64).
+SEED_LIMIT = 2**32
 
 
 def read_toml(path: str | pathlib.Path) -> dict[str, Any]:
-    """Reads a TOML file; raises ValueError with the file name on a syntax error."""
+    """Reads a UTF-8 TOML file; raises ValueError with the file name if it cannot."""
     path = pathlib.Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"config file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ValueError(f"config file {str(path)!r} is not a file")
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"config file {str(path)!r} is not UTF-8 text: {err}") from err
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"config file {str(path)!r} is not valid TOML: {err}") from err
+
+
+def check_seed(name: str, value: Any) -> int:
+    """Returns ``value`` as an int root seed, raising unless ``0 <= value < 2**32``.
+
+    Larger seeds would be truncated by ``jax.random.key`` (two seeds, one key) or overflow.
+    """
+    value = validation.check_int(name, value, minimum=0)
+    if value >= SEED_LIMIT:
+        raise ValueError(f"{name} must be < 2**32 (a 32-bit root seed), got {value}")
+    return value
+
+
+def check_path(name: str, value: Any) -> str:
+    """Returns ``value`` if it is a non-empty path string, else raises TypeError naming ``name``."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a path (a non-empty string), got {value!r}")
+    return value
+
+
+def check_output_path(name: str, value: Any, *, folder: bool = False) -> pathlib.Path:
+    """Checks, before a run, that a file (or, with ``folder``, a folder) can be written at ``value``.
+
+    The path must not be an existing folder where a file is wanted, or an existing
+    file where a folder is wanted; its parent folder is created if missing and must
+    be writable. Raises TypeError/ValueError naming ``name`` (a config key or option).
+    """
+    path = pathlib.Path(check_path(name, value))
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"{name} {value!r} is an existing file; expected a folder")
+    if not folder and path.is_dir():
+        raise ValueError(f"{name} {value!r} is an existing folder; expected a file path")
+    parent = path if path.is_dir() else path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise ValueError(f"{name} {value!r}: cannot create or write folder {str(parent)!r} ({reason})") from None
+    return path
 
 
 def _table(name: str, value: Any) -> Mapping[str, Any]:
@@ -82,9 +130,26 @@ def build_env(spec: Mapping[str, Any], name: str = "env") -> tuple[Environment, 
     env_id = spec.pop("name")
     param_values = spec.pop("params", {})
     env = make(env_id, **spec)
+    if not isinstance(env, Environment):
+        raise ValueError(
+            f"{name}.name {env_id!r} builds {type(env).__name__}, not a bandit environment "
+            f"(kd.envs.Environment); simulate and sweep take one of {_environment_ids()}"
+        )
     params = replace_params(env.default_params(), param_values, f"{name}.params")
     env.validate_params(params, f"{name}.params")
     return env, params
+
+
+def _environment_ids() -> list[str]:
+    """Registered IDs whose default construction is a :class:`Environment`."""
+    ids = []
+    for env_id in registered():
+        try:
+            if isinstance(make(env_id), Environment):
+                ids.append(env_id)
+        except (TypeError, ValueError):  # needs options: cannot tell, leave it out
+            continue
+    return ids
 
 
 def build_agent(spec: Mapping[str, Any], name: str = "agent") -> tuple[Agent, AgentParams]:
@@ -123,15 +188,15 @@ def load_simulation(path: str | pathlib.Path) -> dict[str, Any]:
     agents = {}
     for label, spec in _table("agents", raw["agents"]).items():
         agent, params = build_agent(spec, f"agents.{label}")
-        agent.check_n_actions(env.n_actions)
+        agent.check_env(env, env_params)
         agents[label] = (agent, params)
     return {
         "env": env,
         "env_params": env_params,
         "agents": agents,
-        "seed": validation.check_int("seed", raw.get("seed", 0), minimum=0),
+        "seed": check_seed("seed", raw.get("seed", 0)),
         "n_steps": validation.check_int("n_steps", raw.get("n_steps", 100), minimum=1),
-        "n_seeds": validation.check_int("n_seeds", raw.get("n_seeds", 1000), minimum=1),
-        "output": raw.get("output"),
-        "figure": raw.get("figure"),
+        "n_seeds": check_n_seeds(raw.get("n_seeds", 1000)),
+        "output": None if raw.get("output") is None else check_path("output", raw["output"]),
+        "figure": None if raw.get("figure") is None else check_path("figure", raw["figure"]),
     }

@@ -6,6 +6,7 @@ This is what ``kdgap demo`` and ``kdgap simulate CONFIG.toml`` run.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,14 @@ from kdgap_sim.types import PRNGKey
 TABLE_COLUMNS = ("regret", "coverage", "rationale_correct", "follow", "frequency_bias")
 
 
+def check_n_seeds(value: Any, name: str = "n_seeds") -> int:
+    """Returns ``value`` as an int, raising unless it is an integer >= 2 (a standard error needs two seeds)."""
+    value = validation.check_int(name, value)
+    if value < 2:
+        raise ValueError(f"{name} must be >= 2 (a standard error needs two seeds), got {value}")
+    return value
+
+
 def run_study(
     key: PRNGKey,
     env: Environment,
@@ -32,15 +41,17 @@ def run_study(
     n_steps: int,
     n_seeds: int,
 ) -> dict[str, dict[str, Any]]:
-    """Runs every agent for ``n_seeds`` seeds; all agents share the seed keys.
+    """Runs every agent for ``n_seeds`` (>= 2) seeds; all agents share the seed keys.
 
     Returns:
       ``{label: {"metrics": {name: (mean, se)}, "coverage_curve": [n_steps]}}``;
       ``frequency_bias`` is exact (no sampling error, se = 0).
     """
     validation.check_key(key)
+    if not isinstance(env, Environment):
+        raise TypeError(f"env must be a bandit environment (kd.envs.Environment), got {type(env).__name__}")
     validation.check_int("n_steps", n_steps, minimum=1)
-    validation.check_int("n_seeds", n_seeds, minimum=1)
+    check_n_seeds(n_seeds)
     if not agents:
         raise ValueError("agents must name at least one agent")
     results = {}
@@ -70,13 +81,24 @@ def format_study_table(results: Mapping[str, Mapping[str, Any]], columns=TABLE_C
     return "\n".join(lines)
 
 
+def _finite_or_none(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
 def study_to_json(results: Mapping[str, Mapping[str, Any]]) -> str:
-    """The study results as JSON (means, standard errors and coverage curves)."""
+    """The study results as strict JSON (means, standard errors, coverage curves).
+
+    A NaN or infinite number (e.g. a metric no seed defines) is written as ``null``.
+    """
     payload = {
         label: {
-            "metrics": {k: {"mean": m, "se": s} for k, (m, s) in r["metrics"].items()},
-            "coverage_curve": [float(x) for x in r["coverage_curve"]],
+            "metrics": {
+                k: {"mean": _finite_or_none(m), "se": _finite_or_none(s)}
+                for k, (m, s) in r["metrics"].items()
+            },
+            "coverage_curve": [_finite_or_none(x) for x in r["coverage_curve"]],
         }
         for label, r in results.items()
     }
-    return json.dumps(payload, indent=2, allow_nan=True)
+    return json.dumps(payload, indent=2, allow_nan=False)

@@ -40,3 +40,36 @@ def test_simulate_and_bad_config_exit_code(tmp_path, capsys):
 def test_demo_rejects_bad_flags():
     with pytest.raises(SystemExit):
         cli.main(["demo", "--seeds", "0"])
+
+
+def test_demo_rejects_one_seed_and_out_of_range_seed(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--seeds", "1"])
+    assert "argument --seeds: must be >= 2" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--seed", str(2**64)])
+    assert "argument --seed: must be in [0, 2**32)" in capsys.readouterr().err
+
+
+def test_bad_output_paths_fail_before_the_run(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert cli.main(["demo", "--seeds", "2", "--steps", "2", "--out", str(afile)]) == 2
+    captured = capsys.readouterr()
+    assert "kdgap demo: error: --out" in captured.err and "existing file" in captured.err
+    assert "regret" not in captured.out
+    config = tmp_path / "c.toml"
+    for line, key in ((f'output = "{afile}/x.json"', "output"), (f'figure = "{tmp_path}"', "figure")):
+        config.write_text(f'n_steps = 2\nn_seeds = 2\n{line}\n[env]\nname = "bernoulli-bandit"\n'
+                          '[agents.g]\nprofile = "greedy"\n')
+        assert cli.main(["simulate", str(config)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.startswith(f"kdgap simulate: error: {key} ") and "\n" not in captured.err.strip()
+        assert "regret" not in captured.out
+
+
+def test_simulate_non_utf8_config_names_the_file(tmp_path, capsys):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b"\xff seed = 3\n")
+    assert cli.main(["simulate", str(path)]) == 2
+    assert "latin1.toml" in capsys.readouterr().err

@@ -58,6 +58,11 @@ def test_load_simulation_builds_everything(tmp_path):
         (("n_steps = 20", "n_steps = 0"), ValueError, "n_steps"),
         (("n_steps = 20", 'n_steps = "many"'), TypeError, "n_steps"),
         (("beta = 3.0", 'beta = "hot"'), TypeError, "beta"),
+        (('name = "bernoulli-bandit"\nn_arms = 3', 'name = "execution"'), ValueError, r"env\.name 'execution'"),
+        (("n_seeds = 10", "n_seeds = 1"), ValueError, "n_seeds must be >= 2"),
+        (("seed = 3", "seed = 4294967296"), ValueError, r"seed must be < 2\*\*32"),
+        (("seed = 3", "seed = 3\noutput = 5"), TypeError, "output must be a path"),
+        (("seed = 3", 'seed = 3\nfigure = ""'), TypeError, "figure must be a path"),
     ],
 )
 def test_bad_configs_are_rejected_with_the_key_named(tmp_path, edit, error, match):
@@ -72,3 +77,27 @@ def test_missing_file_and_bad_toml(tmp_path):
         config.load_simulation(tmp_path / "none.toml")
     with pytest.raises(ValueError, match="not valid TOML"):
         config.load_simulation(_write(tmp_path, "seed = = 3"))
+    with pytest.raises(ValueError, match="is not a file"):
+        config.load_simulation(tmp_path)
+
+
+def test_non_utf8_config_names_the_file(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b"\xff\xfe seed = 3\n")
+    with pytest.raises(ValueError, match=r"config file '.*latin1\.toml' is not UTF-8"):
+        config.load_simulation(path)
+
+
+def test_check_output_path_names_the_key(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert config.check_output_path("output", str(tmp_path / "new" / "x.json")).name == "x.json"
+    assert (tmp_path / "new").is_dir()
+    with pytest.raises(ValueError, match="output .* cannot create or write folder"):
+        config.check_output_path("output", str(afile / "x.json"))
+    with pytest.raises(ValueError, match="output .* is an existing folder"):
+        config.check_output_path("output", str(tmp_path))
+    with pytest.raises(ValueError, match="--out .* is an existing file; expected a folder"):
+        config.check_output_path("--out", str(afile), folder=True)
+    with pytest.raises(TypeError, match="store must be a path"):
+        config.check_output_path("store", 5, folder=True)

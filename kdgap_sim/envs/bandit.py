@@ -106,6 +106,11 @@ class BernoulliBandit(Environment):
         return self.n_arms
 
     @property
+    def used_params(self) -> tuple[str, ...]:
+        names = super().used_params
+        return names if self.drift else tuple(n for n in names if n != "drift_scale")
+
+    @property
     def n_states(self) -> int:
         return 1
 
@@ -167,6 +172,11 @@ class GaussianBandit(Environment):
     @property
     def n_actions(self) -> int:
         return self.n_arms
+
+    @property
+    def used_params(self) -> tuple[str, ...]:
+        names = super().used_params
+        return names if self.drift else tuple(n for n in names if n != "drift_scale")
 
     @property
     def n_states(self) -> int:

@@ -35,6 +35,12 @@ class Environment(abc.ABC):
         """Number of actions (static)."""
 
     @property
+    def used_params(self) -> tuple[str, ...]:
+        """Flat names of the params that affect this environment under its static options
+        (a sweep axis over any other is refused: it would change nothing)."""
+        return self.default_params().flat_names()
+
+    @property
     def n_states(self) -> int | None:
         """Number of states the observations index (int32 in ``[0, n_states)``), or None.
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from kdgap_sim import validation
 from kdgap_sim.cli import positive_int
-from kdgap_sim.config import build_agent, build_env, read_toml
+from kdgap_sim.config import build_agent, build_env, check_output_path, check_path, check_seed, read_toml
 from kdgap_sim.sweep.grid import SEED, Grid
 
 SWEEP_KEYS = ("seed", "n_steps", "store", "chunk_size", "n_seeds", "zip", "env", "agent", "grid")
@@ -97,19 +97,17 @@ def load_sweep(path: str | pathlib.Path) -> dict[str, Any]:
             raise ValueError(f"sweep config needs {'a [' + required + '] table' if required != 'store' else 'store = PATH'}")
     env, env_params = build_env(raw["env"])
     agent, agent_params = build_agent(raw["agent"], "agent")
-    agent.check_n_actions(env.n_actions)
+    agent.check_env(env)  # no params: the grid may change those the bounds depend on
     n_seeds = raw.get("n_seeds")
     if n_seeds is not None:
         n_seeds = validation.check_int("n_seeds", n_seeds, minimum=1)
     chunk_size = raw.get("chunk_size")
     if chunk_size is not None:
         chunk_size = validation.check_int("chunk_size", chunk_size, minimum=1)
-    if not isinstance(raw["store"], str) or not raw["store"]:
-        raise TypeError(f"store must be a path (a string), got {raw['store']!r}")
     return {
-        "seed": validation.check_int("seed", raw.get("seed", 0), minimum=0),
+        "seed": check_seed("seed", raw.get("seed", 0)),
         "n_steps": validation.check_int("n_steps", raw.get("n_steps", 100), minimum=1),
-        "store": raw["store"],
+        "store": check_path("store", raw["store"]),
         "chunk_size": chunk_size,
         "env": env,
         "env_params": env_params,
@@ -140,6 +138,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     _initialize_distributed(args)  # before any JAX computation, as jax.distributed requires
     cfg = load_sweep(args.config)
+    check_output_path("store", cfg["store"], folder=True)
     chunk_size = args.chunk_size if args.chunk_size is not None else cfg["chunk_size"]
     ds = run(
         jax.random.key(cfg["seed"]), cfg["env"], cfg["agent"], cfg["grid"], cfg["n_steps"],

@@ -1,5 +1,7 @@
 """Tests of kdgap_sim.sweep.cli: the sweep config (unknown keys are errors) and `kdgap sweep`."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -48,12 +50,25 @@ def test_load_sweep_builds_grid_with_zip_linspace_and_seeds(tmp_path):
     (lambda t: t.replace("beta = [1.0, 5.0]", "beta = 2.0"), "list of values"),
     (lambda t: t.replace("beta = [1.0, 5.0]", "seed = [0, 1]"), "either n_seeds or grid.seed"),
     (lambda t: t.replace('store = "', 'stor = "'), "unknown config key"),
+    (lambda t: t.replace('name = "bernoulli-bandit"\nn_arms = 3', 'name = "execution"'), r"env\.name 'execution'"),
+    (lambda t: t.replace("seed = 3", "seed = 4294967296"), r"seed must be < 2\*\*32"),
+    (lambda t: re.sub(r'store = ".*"', "store = 5", t), "store must be a path"),
 ])
 def test_bad_configs_are_errors(tmp_path, edit, match):
     path = _write(tmp_path, edit(CONFIG.format(store=tmp_path / "s.zarr")))
     with pytest.raises((ValueError, TypeError), match=match):
         cfg = load_sweep(path)
         cfg["grid"].resolve(cfg["env"], cfg["agent"], cfg["env_params"], cfg["agent_params"])
+
+
+def test_bad_store_fails_before_the_run(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for store in (afile, afile / "s.zarr"):
+        path = _write(tmp_path, CONFIG.format(store=store))
+        assert cli.main(["sweep", str(path)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.startswith(f"kdgap sweep: error: store '{store}'") and "chunks" not in captured.out
 
 
 def test_build_grid_requires_an_axis():

@@ -93,6 +93,11 @@ def test_axis_over_an_ignored_parameter_is_an_error():
     assert "alpha_unchosen_pos" in params.flat_names()
     with pytest.raises(ValueError, match="ignores"):
         Grid(alpha_unchosen_pos=[0.1]).resolve(env, agent, env.default_params(), params)
+    # The same for the environment: drift_scale does nothing unless the bandit drifts.
+    with pytest.raises(ValueError, match="'drift_scale' names a parameter that .* ignores"):
+        Grid(drift_scale=[0.1]).resolve(env, agent, env.default_params(), params)
+    drifting = kd.envs.make("bernoulli-bandit", n_arms=3, drift=True)
+    Grid(drift_scale=[0.1]).resolve(drifting, agent, drifting.default_params(), params)
 
 
 def test_cast_uses_parameter_dtypes(setup):
