@@ -83,16 +83,8 @@ def _check_n_arms(n_arms: int) -> None:
 
 
 @dataclasses.dataclass(frozen=True)
-class BernoulliBandit(Environment):
-    """K-armed bandit with rewards in {0, 1}: ``r_a ~ Bernoulli(p_a)``.
-
-    Example:
-      >>> import jax, kdgap_sim as kd
-      >>> env = kd.envs.BernoulliBandit(n_arms=3)
-      >>> obs, state = env.reset(jax.random.key(0), env.default_params())
-      >>> env.expected_rewards(state, env.default_params()).shape
-      (3,)
-    """
+class _ArmedBandit(Environment):
+    """What the two K-armed bandits share: ``n_arms`` actions, one state, optional drift."""
 
     n_arms: int = 5
     drift: bool = False
@@ -113,6 +105,19 @@ class BernoulliBandit(Environment):
     @property
     def n_states(self) -> int:
         return 1
+
+
+@dataclasses.dataclass(frozen=True)
+class BernoulliBandit(_ArmedBandit):
+    """K-armed bandit with rewards in {0, 1}: ``r_a ~ Bernoulli(p_a)``.
+
+    Example:
+      >>> import jax, kdgap_sim as kd
+      >>> env = kd.envs.BernoulliBandit(n_arms=3)
+      >>> obs, state = env.reset(jax.random.key(0), env.default_params())
+      >>> env.expected_rewards(state, env.default_params()).shape
+      (3,)
+    """
 
     def reward_bounds(self, params=None) -> tuple[float, float]:
         return (0.0, 1.0)
@@ -149,7 +154,7 @@ class BernoulliBandit(Environment):
 
 
 @dataclasses.dataclass(frozen=True)
-class GaussianBandit(Environment):
+class GaussianBandit(_ArmedBandit):
     """K-armed bandit with Gaussian rewards: ``r_a ~ Normal(mu_a, noise**2)``.
 
     Schmied et al. (2025) use low, medium and high noise levels; pass them as
@@ -161,26 +166,6 @@ class GaussianBandit(Environment):
       >>> env.default_params().means.tolist()
       [0.0, 0.5, 1.0]
     """
-
-    n_arms: int = 5
-    drift: bool = False
-
-    def __post_init__(self) -> None:
-        _check_n_arms(self.n_arms)
-        validation.check_bool("drift", self.drift)
-
-    @property
-    def n_actions(self) -> int:
-        return self.n_arms
-
-    @property
-    def used_params(self) -> tuple[str, ...]:
-        names = super().used_params
-        return names if self.drift else tuple(n for n in names if n != "drift_scale")
-
-    @property
-    def n_states(self) -> int:
-        return 1
 
     def reward_bounds(self, params=None) -> tuple[float, float]:
         return (-math.inf, math.inf)
