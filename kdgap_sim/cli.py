@@ -83,10 +83,13 @@ def positive_int(text: str) -> int:
 
 def n_seeds_int(text: str) -> int:
     """argparse type: a number of seeds, >= 2 (a standard error needs two seeds)."""
-    value = int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be >= 2 (a standard error needs two seeds), got {value}")
-    return value
+    from kdgap_sim.simulate import check_n_seeds
+
+    value = int(text)  # a ValueError here is argparse's "invalid n_seeds_int value"
+    try:
+        return check_n_seeds(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("n_seeds ")) from err
 
 
 def seed_int(text: str) -> int:
