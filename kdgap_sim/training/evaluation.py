@@ -114,6 +114,8 @@ def paired_interval(before: Any, after: Any, level: float = 0.95) -> dict[str, f
     _check_level(level)
     before = validation.as_numeric_array("before", before).astype(np.float64)
     after = validation.as_numeric_array("after", after).astype(np.float64)
+    validation.check_in_domain("before", before, "real")
+    validation.check_in_domain("after", after, "real")
     if before.ndim != 1 or before.shape != after.shape or before.size < 2:
         raise ValueError(
             "before and after must be 1-D with the same length n >= 2 (paired values), got "

@@ -38,6 +38,7 @@ def test_same_actor_gives_zero_difference_and_validation():
     ([1.0], [2.0], 0.95, ValueError, "n >= 2"),
     ([], [], 0.95, ValueError, "n >= 2"),
     (["a", "b"], [1.0, 2.0], 0.95, TypeError, "before must be numeric"),
+    ([1.0, 2.0], [1.0, np.nan], 0.95, ValueError, "after contains NaN"),
 ])
 def test_paired_interval_rejects_bad_input(before, after, level, error, match):
     with pytest.raises(error, match=match):
