@@ -47,8 +47,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 import pathlib
 import re
 from typing import Any, NamedTuple
@@ -112,16 +110,6 @@ class LogArrays(NamedTuple):
     context: Array
     rationale: Array
     confidence: Array
-
-
-def _unique_keys(pairs: list[tuple[str, Any]], where: str) -> dict[str, Any]:
-    """A JSON object's dict, refusing a key given twice (``json`` keeps the last silently)."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"{where} gives the field {key!r} twice")
-        out[key] = value
-    return out
 
 
 def _find(columns: list[str], canonical: str) -> str | None:
@@ -313,21 +301,9 @@ class ChoiceLog:
     @classmethod
     def from_csv(cls, path: str | pathlib.Path, sep: str = ",", **options: Any) -> ChoiceLog:
         """Reads a comma- (or ``sep``-) separated file with a header row."""
-        import pandas as pd
+        from kdgap_sim.fitting.log_files import read_delimited
 
-        from kdgap_sim.fitting._parse import check_column_names
-
-        path = pathlib.Path(path)
-        if not path.is_file():
-            raise ValueError(f"choice log {str(path)!r} does not exist")
-        try:
-            df = pd.read_csv(path, sep=sep)
-            header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
-        except Exception as err:  # noqa: BLE001 - parser errors become one clear message
-            raise ValueError(f"cannot parse {str(path)!r} as a delimited table: {err}") from err
-        # pandas renames a repeated column ("choice" -> "choice.1"); the header says so
-        check_column_names([c for c in header.tolist() if isinstance(c, str)], str(path))
-        return cls.from_dataframe(df, source=str(path), header_lines=1, **options)
+        return cls.from_dataframe(read_delimited(path, sep), source=str(path), header_lines=1, **options)
 
     @classmethod
     def from_tsv(cls, path: str | pathlib.Path, **options: Any) -> ChoiceLog:
@@ -337,24 +313,9 @@ class ChoiceLog:
     @classmethod
     def from_jsonl(cls, path: str | pathlib.Path, **options: Any) -> ChoiceLog:
         """Reads one JSON object per line (blank lines skipped)."""
-        import pandas as pd
+        from kdgap_sim.fitting.log_files import read_jsonl
 
-        path = pathlib.Path(path)
-        if not path.is_file():
-            raise ValueError(f"choice log {str(path)!r} does not exist")
-        records = []
-        for line_number, line in enumerate(path.read_text().splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                hook = functools.partial(_unique_keys, where=f"{path}: line {line_number}")
-                record = json.loads(line, object_pairs_hook=hook)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}: line {line_number} is not valid JSON: {err}") from err
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}: line {line_number} must be a JSON object, got {line!r}")
-            records.append(record)
-        return cls.from_dataframe(pd.DataFrame.from_records(records), source=str(path), **options)
+        return cls.from_dataframe(read_jsonl(path), source=str(path), **options)
 
     @classmethod
     def from_dataframe(

@@ -7,16 +7,8 @@ from kdgap_sim.training import checkpoint, confidence
 from kdgap_sim.training.evaluation import compare, evaluate, format_comparison, paired_interval
 from kdgap_sim.training.objectives import advantages, loss_fn, returns_to_go
 from kdgap_sim.training.policy import LearnedActor, PolicyParams, from_reference
-from kdgap_sim.training.rlft import (
-    RLFTConfig,
-    RLFTResult,
-    TrainState,
-    predictor_params_of,
-    run_episode,
-    sample_bandit_probs,
-    train,
-    update_step,
-)
+from kdgap_sim.training.rlft import RLFTResult, TrainState, train, update_step
+from kdgap_sim.training.setting import RLFTConfig, predictor_params_of, run_episode, sample_bandit_probs
 
 __all__ = [
     "LearnedActor",

@@ -26,7 +26,7 @@ from kdgap_sim.agents.predictors import UCB
 from kdgap_sim.envs.bandit import BernoulliBandit, BernoulliBanditParams
 from kdgap_sim.metrics.report import describe
 from kdgap_sim.rollout import rollout, seed_keys
-from kdgap_sim.training.rlft import RLFTConfig, predictor_params_of, sample_bandit_probs
+from kdgap_sim.training.setting import RLFTConfig, predictor_params_of, sample_bandit_probs
 
 #: Metrics reported by :func:`compare` (from :func:`kdgap_sim.metrics.describe`).
 EVAL_METRICS = ("follow", "coverage", "regret", "gap", "optimal_action", "greedy")

@@ -1,7 +1,7 @@
 """Policy-gradient objectives of RLFT: returns-to-go, baselines, REINFORCE and PPO-clip + KL.
 
-See :mod:`kdgap_sim.training.rlft` for the setting. Functions take a batch of
-:class:`~kdgap_sim.training.rlft.Transitions` with leading axes
+See :mod:`kdgap_sim.training.setting` for the setting. Functions take a batch of
+:class:`~kdgap_sim.training.setting.Transitions` with leading axes
 ``[n_envs, n_steps]``.
 """
 
