@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from kdgap_sim import validation
 from kdgap_sim.agents.actors import Softmax, SoftmaxParams
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.agents.predictors import RescorlaWagner, RescorlaWagnerParams
@@ -88,6 +89,23 @@ class GainLossTask(NamedTuple):
 
     p_gain: Array
     p_loss: Array
+
+
+def check_gain_loss_task(task: GainLossTask, n_actions: int = 4) -> None:
+    """Raises unless ``task.p_gain`` and ``task.p_loss`` are ``[n_actions]`` probabilities.
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> from kdgap_sim.fitting.hbayesdm import check_gain_loss_task
+      >>> check_gain_loss_task(kd.fitting.GainLossTask(p_gain=[0.5, 0.5, 0.5, 1.5], p_loss=[0.1] * 4))
+      Traceback (most recent call last):
+      ...
+      ValueError: task.p_gain must be a probability in [0, 1], got [0.5, 0.5, 0.5, 1.5]
+    """
+    for name in ("p_gain", "p_loss"):
+        value = getattr(task, name)
+        validation.check_shape(f"task.{name}", value, (n_actions,))
+        validation.check_in_domain(f"task.{name}", value, "unit")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +181,7 @@ class RewardPunishmentModel(ChoiceModel):
 
     def simulate(self, key: PRNGKey, values: Array, task: Any, n_trials: int) -> dict[str, Array]:
         """One subject on a :class:`GainLossTask`; choices drawn with ``Softmax.act``."""
+        check_gain_loss_task(task)
         n = task.p_gain.shape[-1]
 
         def trial(carry, t):

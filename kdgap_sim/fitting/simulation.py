@@ -25,7 +25,7 @@ from kdgap_sim import validation
 from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
 from kdgap_sim.envs.bandit import BernoulliBandit
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
-from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel
+from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel, check_gain_loss_task
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import AgentModel, ChoiceModel
 from kdgap_sim.types import Array, PRNGKey
@@ -157,9 +157,11 @@ def check_task(model: ChoiceModel, task: Any) -> None:
         if model.n_actions is not None and task[0].n_actions != model.n_actions:
             raise ValueError(f"task has {task[0].n_actions} actions, model {model.name!r} "
                              f"is defined for {model.n_actions}")
-    elif isinstance(model, RewardPunishmentModel) and not isinstance(task, GainLossTask):
-        raise TypeError(f"task for model {model.name!r} must be a GainLossTask "
-                        f"(e.g. kd.fitting.default_task(model)), got {type(task).__name__}")
+    elif isinstance(model, RewardPunishmentModel):
+        if not isinstance(task, GainLossTask):
+            raise TypeError(f"task for model {model.name!r} must be a GainLossTask "
+                            f"(e.g. kd.fitting.default_task(model)), got {type(task).__name__}")
+        check_gain_loss_task(task)
 
 
 def simulate_arrays(key: PRNGKey, model: ChoiceModel, values: Array, task: Any, n_trials: int) -> LogArrays:

@@ -33,7 +33,7 @@ def _check_broadcast(**arrays: Any) -> None:
         raise ValueError(f"shapes do not broadcast: {described}") from None
 
 
-def _check_steps(name: str, value: Any, maximum: int | None = None, whole: bool = True) -> None:
+def check_steps(name: str, value: Any, maximum: int | None = None, whole: bool = True) -> None:
     """Raises unless every concrete element of ``value`` is a step in [0, maximum] (whole if asked)."""
     array = _concrete(name, value)
     if array is None:
@@ -59,7 +59,7 @@ def task_accuracy(p: Any, i: Any) -> Array:
     """
     _check_broadcast(p=p, i=i)
     validation.check_in_domain("p", p, "unit")
-    _check_steps("i", i, whole=False)
+    check_steps("i", i, whole=False)
     return jnp.asarray(p, jnp.float32) ** jnp.asarray(i, jnp.float32)
 
 

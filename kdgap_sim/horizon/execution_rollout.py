@@ -18,7 +18,7 @@ import numpy as np
 
 from kdgap_sim import validation
 from kdgap_sim.envs.execution import ExecutionTask
-from kdgap_sim.horizon.closed_form import _check_steps
+from kdgap_sim.horizon.closed_form import check_steps
 from kdgap_sim.horizon.executor import ExecutorParams, SelfConditioningExecutor
 from kdgap_sim.rollout import seed_keys
 from kdgap_sim.types import Array, PRNGKey
@@ -306,7 +306,7 @@ def task_accuracy_curve(out: Any, steps: Any) -> np.ndarray:
       [0.0, 0.0]
     """
     summary = _summary(out)
-    _check_steps("steps", steps, maximum=int(np.max(np.asarray(summary.n_steps))))
+    check_steps("steps", steps, maximum=int(np.max(np.asarray(summary.n_steps))))
     first = np.asarray(summary.first_error_step).ravel()
     steps = np.asarray(steps)
     survived = (first[None, :] == 0) | (first[None, :] > steps.reshape(-1, 1))

@@ -117,8 +117,11 @@ def log_score(confidence: Any, correct: Any, eps: float = 1e-6) -> Array:
 def _bin_index(q: Array, n_bins: int, binning: str) -> tuple[Array, Array]:
     n = q.shape[0]
     if binning == "width":
-        index = jnp.clip(jnp.floor(q * n_bins).astype(jnp.int32), 0, n_bins - 1)
-        edges = jnp.linspace(0.0, 1.0, n_bins + 1)
+        # Edges k / n_bins rounded once to float32, and bins [e_k, e_{k+1}) found by comparison:
+        # a confidence stated as k / n_bins falls in bin k. floor(q * n_bins) in float32 put
+        # 0.53 and 0.59 one bin low with 100 bins (the product rounds below the integer).
+        edges = jnp.asarray((np.arange(n_bins + 1) / n_bins).astype(np.float32))
+        index = jnp.searchsorted(edges[1:-1], q, side="right").astype(jnp.int32)
         return index, edges
     sorted_q = jnp.sort(q)
     # Rank of each confidence = its first position in sorted order, so equal confidences share a

@@ -122,3 +122,27 @@ def test_hbayesdm_models_check_the_log():
     forced = ChoiceLog.from_arrays([[0, 1]], [[1.0, 0.0]], n_actions=2, forced=[[True, False]])
     with pytest.raises(ValueError, match="cannot fit logs with forced trials"):
         make_model("bandit2arm_delta").for_log(forced)
+
+
+@pytest.mark.parametrize(
+    "p_gain, p_loss, match",
+    [
+        ([0.6, 0.45, 0.35, 1.5], [0.3] * 4, r"task\.p_gain must be a probability"),
+        ([0.6, 0.45, 0.35, 0.5], [0.3, 0.3, float("nan"), 0.3], r"task\.p_loss contains NaN"),
+        ([0.6, 0.45, 0.35], [0.3] * 3, r"task\.p_gain must have shape \(4,\)"),
+        ([0.6, 0.45, 0.35, 0.5], [-0.1, 0.3, 0.3, 0.3], r"task\.p_loss must be a probability"),
+    ],
+)
+def test_gain_loss_task_probabilities_are_checked(p_gain, p_loss, match):
+    # Before the check, p_gain = 1.5 simulated a certain gain and NaN a certain non-loss, silently.
+    import jax
+
+    from kdgap_sim.fitting import GainLossTask, bandit4arm_4par, simulate_arrays
+
+    model = bandit4arm_4par()
+    task = GainLossTask(p_gain=np.array(p_gain), p_loss=np.array(p_loss))
+    values = np.array([[0.3, 0.3, 5.0, 5.0]], np.float32)
+    with pytest.raises(ValueError, match=match):
+        simulate_arrays(jax.random.key(0), model, values, task, n_trials=5)
+    with pytest.raises(ValueError, match=match):
+        model.simulate(jax.random.key(0), values[0], task, n_trials=5)

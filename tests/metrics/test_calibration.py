@@ -62,6 +62,19 @@ def test_equal_mass_bins_keep_ties_together_whatever_the_row_order():
     assert float(ece) == pytest.approx(by_hand, abs=1e-6)
 
 
+@pytest.mark.parametrize("n_bins", [5, 10, 20, 100])
+def test_a_confidence_on_an_edge_opens_its_bin(n_bins):
+    """Bins are [k/n, (k+1)/n): a confidence stated as k/n lands in bin k. floor(q * n) in float32
+    put 0.53 and 0.59 in bins 52 and 58 of 100."""
+    q = np.arange(n_bins + 1) / n_bins  # float64, as a user writes them; 1.0 belongs to the last bin
+    curve = kd.metrics.reliability_curve(q, np.ones_like(q), n_bins)
+    expected = np.ones(n_bins)
+    expected[-1] = 2
+    np.testing.assert_array_equal(np.asarray(curve.count), expected)
+    np.testing.assert_allclose(np.asarray(curve.mean_confidence)[:-1], q[:-2], rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(curve.edges), (np.arange(n_bins + 1) / n_bins).astype(np.float32))
+
+
 def test_calibrated_predictions_have_small_ece_and_overconfident_large():
     n = 40_000
     k1, k2 = jax.random.split(jax.random.key(0))
