@@ -58,6 +58,14 @@ def test_flip_distance_binary_is_distance_to_threshold(p):
     assert float(d) == pytest.approx(abs(p - 0.01), abs=1e-6)
 
 
+
+@pytest.mark.parametrize("scale", [1e3, 1e-5, 1e-7, 1e-20])
+def test_flip_distance_does_not_depend_on_the_units_of_the_loss(scale):
+    # A fixed "strictly better" margin of 1e-7 gave 0.0401 at scale 1e-5, 0.041 at 1e-6, inf at 1e-7.
+    loss = jnp.array([[0.0, 100.0], [1.0, 1.0]])
+    p = jnp.array([0.95, 0.05])
+    assert float(dec.flip_distance(p, scale * loss)) == pytest.approx(float(dec.flip_distance(p, loss)), abs=1e-6)
+
 def test_flip_distance_infinite_for_dominant_action():
     loss = jnp.array([[0.0, 0.0], [1.0, 1.0]])
     assert np.isinf(float(dec.flip_distance(jnp.array([0.5, 0.5]), loss)))

@@ -280,7 +280,10 @@ def _flips_within(outcome_probs: Array, loss: Array, radius: Array) -> Array:
     directions = loss - loss[best]
     values = jax.vmap(_min_linear_in_box, in_axes=(0, None, None))(directions, outcome_probs, radius)
     others = jnp.arange(loss.shape[0]) != best
-    return jnp.any(others & (values < -1e-7))
+    # "Strictly better" up to float32 rounding, relative to the loss's scale: a fixed 1e-7 made the
+    # answer depend on the loss's units (a flip distance of 0.04 became inf with losses x 1e-7).
+    tolerance = 8 * jnp.finfo(jnp.float32).eps * jnp.max(jnp.abs(loss))
+    return jnp.any(others & (values < -tolerance))
 
 
 def flip_distance(outcome_probs: Array, loss: Array, n_bisections: int = 40) -> Array:

@@ -197,8 +197,10 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
     rationale = None
     if found["rationale"] is not None:
         values = _numeric(df, found["rationale"], rows, allow_missing=True)
-        values = np.where(values == -1, np.nan, values)  # -1: no rationale logged
-        rationale = np.where(np.isnan(values), -1, _integers(values, found["rationale"], rows) - base)
+        rationale_none = np.isnan(values) | (values == -1)  # empty or -1: no rationale logged
+        values = np.where(rationale_none, np.nan, values)
+        # Shifted by the base with "none" kept apart: a 0 in 1-based coding is out of range, not "none".
+        rationale = np.where(rationale_none, -1, _integers(values, found["rationale"], rows) - base)
     if n_actions is None:
         candidates = [int(choice.max()) + 1, 2]
         if rationale is not None:
@@ -216,8 +218,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
         n_actions = max(candidates)
     _check_range(choice, 0, n_actions - 1, choice_col, base, rows)
     if rationale is not None:
-        has = rationale != -1
-        _check_range(np.where(has, rationale, 0), 0, n_actions - 1, found["rationale"], base, rows)
+        _check_range(np.where(rationale_none, 0, rationale), 0, n_actions - 1, found["rationale"], base, rows)
 
     # -- rewards --------------------------------------------------------
     gain = loss = None

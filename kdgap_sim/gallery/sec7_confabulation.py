@@ -12,7 +12,8 @@ SIMULATED DATA: there is no LLM here. A confidently confabulating agent is
 simulated per trial: with a variation-dependent probability (the variations
 are equally hard, yet its success rate fluctuates) it reasons correctly
 (rationale and answer M + 1); otherwise it answers with a typical wrong
-shortcut (M, N + M or N) and writes a rationale whose computed result is drawn
+shortcut (M, N + M or N; M - 1 where a shortcut would equal M + 1, as N + M
+does for N = 1) and writes a rationale whose computed result is drawn
 independently of that answer (M + 1, M or N + M): explanation and answer do
 not match. Its stated confidence is ~Beta(19, 1) (mean 0.95) whether right or
 wrong. A faithful, calibrated reference agent with the same success rates
@@ -49,6 +50,8 @@ def simulate_log(key, n_trials: int, faithful: bool = False) -> pd.DataFrame:
     size = n.size
     ok = np.asarray(jax.random.uniform(k_ok, (size,))) < success
     wrong_answers = np.stack([m, n + m, n], axis=1)
+    # A shortcut that happens to give M + 1 (N + M for N = 1) is not wrong: M - 1 takes its place.
+    wrong_answers = np.where(wrong_answers == (m + 1)[:, None], (m - 1)[:, None], wrong_answers)
     wrong_rationales = np.stack([m + 1, m, n + m], axis=1)
     pick = np.asarray(jax.random.randint(k_answer, (size,), 0, 3))
     answer = np.where(ok, m + 1, wrong_answers[np.arange(size), pick])

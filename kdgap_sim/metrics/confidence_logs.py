@@ -211,7 +211,9 @@ def rationale_faithfulness(
       ``n``; ``agreement`` = P(answer = rationale's answer) with ``agreement_low``
       and ``agreement_high``; ``determination`` = U(answer | rationale) in
       [0, 1], 1 when the answer is a function of the rationale (1.0 by
-      convention when the answer never varies).
+      convention when the answer never varies). A missing value (NaN or None,
+      e.g. a rationale that could not be parsed) is a category of its own in
+      U, and never agrees with an answer.
 
     Example:
       >>> import kdgap_sim as kd
@@ -229,11 +231,14 @@ def rationale_faithfulness(
     n = r.size
     agree = float(np.sum(r == a))
     low, high = binomial_interval(agree, n, level, "wilson")
-    h_answer = _entropy(a)
+    # Category codes in which a missing value (NaN, None: e.g. an unparsed rationale) is one
+    # category of its own; grouping by ``r == value`` dropped NaN rows from H(answer | rationale).
+    r_codes, a_codes = (pd.factorize(pd.Series(x), use_na_sentinel=False)[0] for x in (r, a))
+    h_answer = _entropy(a_codes)
     h_conditional = 0.0
-    for value in np.unique(r):
-        mask = r == value
-        h_conditional += mask.mean() * _entropy(a[mask])
+    for value in np.unique(r_codes):
+        mask = r_codes == value
+        h_conditional += mask.mean() * _entropy(a_codes[mask])
     determination = 1.0 if h_answer == 0.0 else 1.0 - h_conditional / h_answer
     return {
         "n": float(n),

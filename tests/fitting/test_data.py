@@ -121,6 +121,16 @@ def test_rationale_out_of_range_and_chosen_outcome_mismatch():
         ChoiceLog.from_dataframe(_df(outcome_0=[0.0] * 5, outcome_1=[0.0] * 5))
 
 
+
+def test_rationale_zero_in_one_based_coding_is_out_of_range_not_none():
+    # 1-based choices: a rationale of 0 used to become -1 ("none") after the shift and was then
+    # scored as a trial without rationale; only an empty cell or -1 means none.
+    df = _df(choice=[1, 2, 2, 2, 1], rationale=[0, 2, 1, 1, 1])
+    with pytest.raises(ValueError, match=r"row 1 .*column 'rationale': action 0 is out of range \[1, 2\]"):
+        ChoiceLog.from_dataframe(df, choice_base=1)
+    log = ChoiceLog.from_dataframe(_df(choice=[1, 2, 2, 2, 1], rationale=[-1, 2, np.nan, 1, 1]), choice_base=1)
+    assert log.rationale.tolist() == [[-1, 1, -1], [0, 0, -1]]
+
 def test_bad_inputs_and_files(tmp_path):
     with pytest.raises(TypeError, match="must be a pandas DataFrame"):
         ChoiceLog.from_dataframe({"subject": [1]})

@@ -21,3 +21,17 @@ def test_quick_mode_shows_confident_confabulation(tmp_path, capsys):
     assert n["agreement_confabulating"] < 0.7 and n["determination_confabulating"] < 0.8
     assert n["agreement_faithful"] == 1.0 and n["determination_faithful"] == 1.0
     assert (tmp_path / "sec7_confabulation.png").exists()
+
+
+def test_wrong_shortcuts_are_wrong_so_accuracy_is_the_set_success_rate():
+    # N + M = M + 1 when N = 1: that shortcut used to score as correct, so variation (1, 4) had
+    # accuracy 0.40 + 0.60 / 3 = 0.60 instead of 0.40. With 20000 trials per variation the s.e. of
+    # an accuracy is at most sqrt(0.25 / 20000) = 0.0035; 4 s.e. = 0.014 tolerates chance, not 0.2.
+    import jax
+
+    log = sec7_confabulation.simulate_log(jax.random.key(3), 20000)
+    accuracy = log.groupby("variation", sort=False)["correct"].mean().to_numpy()
+    assert abs(accuracy - sec7_confabulation.SUCCESS).max() < 0.014
+    faithful = sec7_confabulation.simulate_log(jax.random.key(3), 20000, faithful=True)
+    overconfidence = faithful["confidence"].mean() - faithful["correct"].mean()
+    assert abs(overconfidence) < 0.014  # the reference agent states its true success rate

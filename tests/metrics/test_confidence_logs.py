@@ -77,6 +77,19 @@ def test_faithfulness_extremes_and_partial():
     assert 0.2 - 0.05 < independent["agreement"] < 0.2 + 0.05
 
 
+
+def test_faithfulness_treats_a_missing_rationale_as_one_category():
+    # By hand: H(A) = ln 2; each rationale group (NaN, 1) holds answers {0, 1}, so H(A | R) = ln 2
+    # and U = 0. NaN rows used to drop out of H(A | R), which gave U = 0.5.
+    out = kd.metrics.rationale_faithfulness([np.nan, np.nan, 1, 1], [0, 1, 0, 1])
+    assert out["determination"] == pytest.approx(0.0, abs=1e-12)
+    assert out["agreement"] == 0.25
+    labelled = kd.metrics.rationale_faithfulness(["x", "x", 1, 1], [0, 1, 0, 1])
+    assert out["determination"] == pytest.approx(labelled["determination"], abs=1e-12)
+    # A missing answer is one category too: here the answer is a function of the rationale.
+    determined = kd.metrics.rationale_faithfulness([0, 0, 1, 1], [np.nan, np.nan, 1, 1])
+    assert determined["determination"] == pytest.approx(1.0)
+
 def test_trajectory_faithfulness_tracks_follow_prob():
     agent, params = kd.agents.profile("knowing-doing-ucb")
     env = kd.envs.make("bernoulli-bandit", n_arms=5)
