@@ -180,9 +180,10 @@ class Grid:
         """Checks every axis and value; returns axis -> ``(tree, flat_name)``, tree "env"/"agent"/"seed".
 
         Raises:
-          ValueError, TypeError: an unknown or ambiguous axis name, an axis over a
-            parameter the agent ignores, or a bad value; the message names the
-            axis and the index of the first bad value.
+          ValueError, TypeError: an unknown or ambiguous axis name, two axes over
+            the same parameter (``follow_prob`` and ``agent.follow_prob``), an axis
+            over a parameter the agent ignores, or a bad value; the message names
+            the axis and the index of the first bad value.
         """
         env_names = set(env_params.flat_names())
         agent_names = set(agent_params.flat_names())
@@ -191,6 +192,12 @@ class Grid:
         for d in self._dims:
             for name, values in d.axes.items():
                 tree, leaf = _target(name, env_names, agent_names)
+                twin = next((other for other, target in targets.items() if target == (tree, leaf)), None)
+                if twin is not None:
+                    raise ValueError(
+                        f"grid axes {twin!r} and {name!r} both name the {tree} parameter {leaf!r}; "
+                        "keep one of them"
+                    )
                 if tree == "agent" and leaf not in used:
                     raise ValueError(
                         f"grid axis {name!r} names a parameter that {agent!r} ignores; "

@@ -8,7 +8,8 @@ with ``NamedSharding(mesh, P("batch"))``. In a multi-process job (after
 ``jax.distributed.initialize()``) every process computes the same global chunk
 and writes only its own contiguous block of it (its addressable shards) to the
 zarr store, whose zarr chunk length is that block, so no two processes write
-the same zarr chunk and no host gathers another's results. After every
+the same zarr chunk and no host gathers another's results (a run resuming a
+store with blocks that would share a zarr chunk is refused up front). After every
 process has written and fsync-ed its block (a barrier), process 0 records the
 chunk in the progress manifest; a restarted run skips recorded chunks. Point
 ``i`` always uses ``fold_in(root, i)``, so results do not depend on the chunk
@@ -23,6 +24,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -224,13 +226,16 @@ def run(
     description = _describe(key, env, agent, env_params, agent_params, grid, n_steps)
     if store is not None:
         sweep_store = SweepStore(store)
-        data, done = _prepare_store(sweep_store, description, resume, chunk_size, n_chunks, n_devices)
+        data, done = _prepare_store(sweep_store, description, resume, chunk_size)
     elif n_processes > 1:
         raise ValueError("a multi-process sweep needs a store (store=PATH on a shared file system)")
     else:
         sweep_store, done = None, []
         results = np.full((n_points, len(METRICS)), np.nan, np.float32)
 
+    todo = [c for c in range(n_chunks) if not covered(done, c * chunk_size, min((c + 1) * chunk_size, n_points))]
+    if sweep_store is not None:
+        _refuse_shared_zarr_chunks(data, todo, chunk_size, n_processes, n_devices)
     stats = RunStats(n_chunks=n_chunks, chunk_size=chunk_size)
     _LAST = stats
     mesh = Mesh(np.asarray(devices), ("batch",))
@@ -240,7 +245,6 @@ def run(
     chunk_fn = chunk_function(env, agent, n_steps, unroll, grid.shape, layout, key_impl, sharding, replicated)
     dynamic = replicate(dynamic, replicated)
     traces_before = TRACE_COUNT[0]
-    todo = [c for c in range(n_chunks) if not covered(done, c * chunk_size, min((c + 1) * chunk_size, n_points))]
     stats.n_skipped = n_chunks - len(todo)
     points = 0
     start_time = time.perf_counter()
@@ -284,7 +288,7 @@ def run(
     return xr.Dataset(variables, coords=dim_coords(grid.dims), attrs={"env": repr(env), "agent": repr(agent), "n_steps": n_steps})
 
 
-def _prepare_store(sweep_store, description, resume, chunk_size, n_chunks, n_devices):
+def _prepare_store(sweep_store, description, resume, chunk_size):
     """Creates or checks the store (process 0), then returns ``(metrics array, done ranges)``."""
     n_processes = jax.process_count()
     block = chunk_size // n_processes  # points of a chunk that one process computes and writes
@@ -302,15 +306,49 @@ def _prepare_store(sweep_store, description, resume, chunk_size, n_chunks, n_dev
     _barrier("kdgap-sweep-store-ready")
     if jax.process_index() != 0:
         sweep_store.check_matches(description, METRICS)
-    data = sweep_store.data()
-    zarr_chunk = data.chunks[0]
-    if n_processes > 1 and block % zarr_chunk and n_chunks > 1:
-        raise ValueError(
-            f"chunk_size {chunk_size} gives {block} points per process, not a multiple of the store's "
-            f"zarr chunk length {zarr_chunk}, so processes could write the same zarr chunk; use a "
-            f"chunk size that is a multiple of {math.lcm(zarr_chunk * n_processes, n_devices)}"
-        )
-    return data, sweep_store.read_done()
+    return sweep_store.data(), sweep_store.read_done()
+
+
+def shared_zarr_chunk(
+    chunks: Sequence[int], chunk_size: int, n_points: int, n_processes: int, zarr_chunk: int
+) -> int | None:
+    """The first point where two processes' writes of one sweep chunk meet inside a zarr chunk, or None.
+
+    In sweep chunk ``c`` process ``p`` writes the points ``[(c P + p) b, (c P + p + 1) b)``
+    clipped to ``n_points`` (``P`` processes, ``b = chunk_size / P``). The chunks
+    are written one after another (a barrier between them), so only processes of
+    the same chunk can collide: processes ``p - 1`` and ``p`` share a zarr chunk
+    when their boundary ``(c P + p) b``, if below ``n_points``, is not a multiple
+    of ``zarr_chunk``. Every boundary of the ``chunks`` given is checked.
+    """
+    block = chunk_size // n_processes
+    if n_processes == 1 or block % zarr_chunk == 0:
+        return None
+    starts = np.asarray(chunks, np.int64).reshape(-1, 1) * chunk_size
+    bounds = (starts + block * np.arange(1, n_processes, dtype=np.int64)).ravel()
+    bad = bounds[(bounds < n_points) & (bounds % zarr_chunk != 0)]
+    return int(bad.min()) if bad.size else None
+
+
+def _refuse_shared_zarr_chunks(data, todo, chunk_size, n_processes, n_devices) -> None:
+    """Raises ValueError if two processes would write one zarr chunk in the chunks ``todo``."""
+    zarr_chunk, n_points = data.chunks[0], data.shape[0]
+    shared = shared_zarr_chunk(todo, chunk_size, n_points, n_processes, zarr_chunk)
+    if shared is None:
+        return
+    good = math.lcm(zarr_chunk * n_processes, n_devices)
+    largest = -(-n_points // n_devices) * n_devices  # what any chunk_size >= n_points becomes
+    if good <= n_points:
+        fix = f"use a chunk size that is a multiple of {good}, at most {n_points}"
+    elif shared_zarr_chunk([0], largest, n_points, n_processes, zarr_chunk) is None:
+        fix = f"use chunk_size {n_points} (the whole grid in one chunk)"
+    else:
+        fix = f"no chunk size avoids that with {n_processes} processes; resume with fewer (one always works)"
+    raise ValueError(
+        f"chunk_size {chunk_size} gives {chunk_size // n_processes} points per process, not a multiple of "
+        f"the store's zarr chunk length {zarr_chunk}, so two processes would write the same zarr chunk "
+        f"(at point {shared}) and one could lose the other's results; {fix}"
+    )
 
 
 def _local_block(out: dict[str, jax.Array]) -> tuple[int, dict[str, np.ndarray]]:

@@ -12,9 +12,11 @@ Layout of ``STORE/`` (a zarr v3 group)::
     kdgap_progress.json     finished flat-index ranges [[start, stop), ...]; replaced
                             atomically (write, fsync, rename) after a chunk's data is written
 
-A store is reopened only by a sweep with the same fingerprint (SHA-256 of the
-canonical JSON of ``kdgap_sweep.json`` without the fingerprint itself), so a
-foreign or damaged store is refused with an error, never overwritten.
+A new store is built in a hidden sibling folder and renamed into place, so
+``STORE`` never holds a half-created store. A store is reopened only by a sweep
+with the same fingerprint (SHA-256 of the canonical JSON of ``kdgap_sweep.json``
+without the fingerprint itself), so a foreign or damaged store is refused with
+an error, never overwritten.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import hashlib
 import json
 import os
 import pathlib
+import secrets
+import shutil
 from collections.abc import Sequence
 from typing import Any
 
@@ -105,18 +109,40 @@ class SweepStore:
         return self.path.exists()
 
     def create(self, description: dict[str, Any], metrics: Sequence[str], zarr_chunk: int) -> None:
-        """Creates an empty store (the path must not exist or be an empty folder)."""
+        """Creates an empty store (the path must not exist or be an empty folder).
+
+        The store is built in a hidden sibling folder and renamed into place, so
+        the path never holds half a store: an interruption before the rename
+        leaves it as it was (a later run creates the store afresh), after it the
+        store is complete. A failed creation removes its folder; only a hard kill
+        can leave one behind (``.<name>.creating-*``, safe to delete).
+        """
         if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
             raise StoreError(f"refusing to create a sweep store at {str(self.path)!r}: it exists and is not empty")
-        n_points = description["n_points"]
-        root = zarr.open_group(str(self.path), mode="w-")
-        root.create_array(
-            DATA, shape=(n_points, len(metrics)), chunks=(min(zarr_chunk, n_points), len(metrics)),
-            dtype="float32", fill_value=np.float32("nan"), dimension_names=["point", "metric"],
-        )
-        payload = dict(description, fingerprint=fingerprint(description))
-        atomic_write_json(self.path / PROGRESS_FILE, {"done": []})
-        atomic_write_json(self.path / SWEEP_FILE, payload)
+        target = self.path.resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        building = target.parent / f".{target.name}.creating-{os.getpid()}-{secrets.token_hex(4)}"
+        building.mkdir()  # mode from the umask, as the store itself gets
+        try:
+            n_points = description["n_points"]
+            root = zarr.open_group(str(building), mode="a")
+            root.create_array(
+                DATA, shape=(n_points, len(metrics)), chunks=(min(zarr_chunk, n_points), len(metrics)),
+                dtype="float32", fill_value=np.float32("nan"), dimension_names=["point", "metric"],
+            )
+            payload = dict(description, fingerprint=fingerprint(description))
+            atomic_write_json(building / PROGRESS_FILE, {"done": []})
+            atomic_write_json(building / SWEEP_FILE, payload)
+            for path in (building / DATA / "zarr.json", building / DATA, building / "zarr.json", building):
+                _fsync(path)
+            try:
+                os.replace(building, target)  # POSIX: replaces the path only if absent or an empty folder
+            except OSError as err:
+                raise StoreError(f"cannot create the sweep store at {str(self.path)!r}: {err}") from None
+            _fsync(target.parent)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
 
     def read_description(self) -> dict[str, Any]:
         """The store's sweep description, checked to be a kdgap store of this format."""
@@ -222,7 +248,14 @@ class _FlatAsGrid(BackendArray):
         return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.OUTER, self._get)
 
     def _get(self, key: tuple) -> np.ndarray:
-        index = np.arange(int(np.prod(self.shape))).reshape(self.shape)[key]
+        # Outer (orthogonal) indexing: each list selects along its own axis, so
+        # isel(a=[0, 1], b=[1, 0]) is a 2 x 2 block, never NumPy's pairing of the lists.
+        key = tuple(key) + (slice(None),) * (len(self.shape) - len(key))
+        picked = [np.arange(n, dtype=np.int64)[k] for n, k in zip(self.shape, key)]
+        strides = [int(np.prod(self.shape[a + 1:], dtype=np.int64)) for a in range(len(self.shape))]
+        blocks = np.ix_(*(np.atleast_1d(p) for p in picked))
+        flat_grid = sum((b * s for b, s in zip(blocks, strides)), np.zeros((), np.int64))
+        index = flat_grid.reshape(tuple(len(p) for p in picked if np.ndim(p) == 1))
         flat = index.ravel()
         if flat.size == 0:
             return np.empty(index.shape, self.dtype)
@@ -232,18 +265,23 @@ class _FlatAsGrid(BackendArray):
 
 
 def dim_coords(dims: Sequence[Dim]) -> dict[str, tuple]:
-    """xarray coordinates of the grid's dimensions (vector values get a ``_component`` axis)."""
+    """xarray coordinates of the grid's dimensions (vector values get a ``_component`` axis).
+
+    A dimension named after one of its axes (``Grid(beta=...)``, or
+    ``Grid.zip(dim="alpha_pos", alpha_pos=..., alpha_neg=...)``) is indexed by
+    that axis's values; otherwise (another name, or a vector-valued axis, whose
+    vectors become the coordinate ``<axis>_value``) by ``0 .. n-1``.
+    """
     coords: dict[str, tuple] = {}
     for d in dims:
-        simple = len(d.axes) == 1 and d.name in d.axes
         for axis, values in d.axes.items():
             if values.ndim == 1:
                 coords[axis] = (d.name, values)
             else:
-                name = f"{axis}_value" if simple else axis
+                name = f"{axis}_value" if axis == d.name else axis
                 component_dims = tuple(f"{axis}_component{k if k else ''}" for k in range(values.ndim - 1))
                 coords[name] = ((d.name, *component_dims), values)
-        if not simple or d.axes[d.name].ndim > 1:
+        if d.name not in d.axes or d.axes[d.name].ndim > 1:
             coords[d.name] = (d.name, np.arange(d.size))
     return coords
 

@@ -87,6 +87,22 @@ def test_resolve_errors_name_axis_and_index(setup, axes, match):
         Grid(**axes).resolve(env, agent, env_params, params)
 
 
+@pytest.mark.parametrize(
+    "grid, match",
+    [
+        (lambda: Grid(follow_prob=[0.0, 1.0]) * Grid(**{"agent.follow_prob": [0.5]}, seed=range(2)),
+         "grid axes 'follow_prob' and 'agent.follow_prob' both name the agent parameter 'follow_prob'"),
+        (lambda: Grid.zip(**{"env.probs": [[0.1, 0.2, 0.3]], "probs": [[0.3, 0.2, 0.1]]}),
+         "grid axes 'env.probs' and 'probs' both name the env parameter 'probs'"),
+    ],
+)
+def test_two_axes_over_one_parameter_are_an_error(setup, grid, match):
+    # Before, the later axis silently overwrote the earlier one's values in every point.
+    env, agent, env_params, params = setup
+    with pytest.raises(ValueError, match=match):
+        grid().resolve(env, agent, env_params, params)
+
+
 def test_axis_over_an_ignored_parameter_is_an_error():
     env = kd.envs.make("bernoulli-bandit", n_arms=3)
     agent, params = kd.agents.profile("optimistic-rw")  # asymmetric RW: the unchosen rates are unused

@@ -117,13 +117,70 @@ def test_two_processes_give_the_single_process_dataset(reference, tmp_path):
     assert [r["processes"] for r in results] == [2, 2] and results[0]["devices"] == 4
     _assert_identical({k: np.asarray(v, np.float32) for k, v in results[0]["metrics"].items()}, reference)
     _assert_identical(_flat(kd.sweep.open(store)), reference)
-    # Resuming with 2 points per process, not a multiple of the store's zarr chunk of 4, would let
-    # two processes write one zarr chunk: refused, naming a chunk size that works.
+    # Resuming the finished store with 2 points per process writes nothing: allowed.
+    address = f"127.0.0.1:{_free_port()}"
+    procs = [_worker([store, 4, address, 2, pid], devices=2) for pid in range(2)]
+    assert [(r["computed"], r["skipped"]) for r in map(_result, procs)] == [(0, 6), (0, 6)]
+    # With points left to compute, 2 points per process, not a multiple of the store's zarr chunk
+    # of 4, would let two processes write one zarr chunk: refused, naming a chunk size that works.
+    (store / "kdgap_progress.json").write_text('{"done": [[0, 8]]}')
     address = f"127.0.0.1:{_free_port()}"
     procs = [_worker([store, 4, address, 2, pid], devices=2) for pid in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert procs[0].returncode != 0 and procs[1].returncode != 0
-    assert "multiple of 8" in outputs[0][1]
+    assert "multiple of 8, at most 24" in outputs[0][1]
+
+
+def _split_collides(chunks, chunk_size, n_points, n_processes, zarr_chunk):
+    """Brute force: does any zarr chunk get points from two processes within one sweep chunk?"""
+    block = chunk_size // n_processes
+    for c in chunks:
+        owner = {}
+        for p in range(n_processes):
+            lo, hi = c * chunk_size + p * block, min(c * chunk_size + (p + 1) * block, n_points)
+            for z in {i // zarr_chunk for i in range(lo, hi)}:
+                if owner.setdefault(z, p) != p:
+                    return True
+    return False
+
+
+def test_shared_zarr_chunk_checks_every_process_boundary_of_the_split():
+    from kdgap_sim.sweep.runner import shared_zarr_chunk
+
+    cases = 0
+    for n_points in (5, 12, 24, 30):
+        for n_processes in (1, 2, 3):
+            for n_devices in (n_processes, 2 * n_processes):
+                for zarr_chunk in (1, 2, 3, 4, 5, 8, 12, 24):
+                    for chunk_size in range(n_devices, 2 * n_points + n_devices, n_devices):
+                        n_chunks = -(-n_points // chunk_size)
+                        for chunks in (range(n_chunks), range(n_chunks - 1, n_chunks), range(0)):
+                            found = shared_zarr_chunk(chunks, chunk_size, n_points, n_processes, zarr_chunk)
+                            assert (found is not None) == _split_collides(
+                                chunks, chunk_size, n_points, n_processes, zarr_chunk
+                            ), (n_points, n_processes, zarr_chunk, chunk_size, list(chunks))
+                            cases += 1
+    assert cases > 1000
+    # The audited case: a 2-process run resuming a one-chunk store whose zarr chunk is the whole grid.
+    assert shared_zarr_chunk([0], 24, 24, 2, 24) == 12
+
+
+def test_two_processes_refuse_to_share_the_zarr_chunk_of_a_one_chunk_resume(reference, tmp_path):
+    # A store made by one process with chunk_size 24 (one zarr chunk of 24 points), interrupted
+    # before any chunk was recorded. Two processes resuming it with one chunk would each write
+    # half of that zarr chunk (read-modify-write), and one half could be lost: refused.
+    store = tmp_path / "one.zarr"
+    _run(store=store, chunk_size=24)
+    (store / "kdgap_progress.json").write_text('{"done": []}')
+    address = f"127.0.0.1:{_free_port()}"
+    procs = [_worker([store, 24, address, 2, pid], devices=1) for pid in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert procs[0].returncode != 0 and procs[1].returncode != 0, outputs[0][0]
+    message = outputs[0][1]
+    assert "chunk_size 24 gives 12 points per process" in message
+    assert "zarr chunk length 24" in message and "resume with fewer" in message
+    assert json.loads((store / "kdgap_progress.json").read_text()) == {"done": []}
+    _assert_identical(_flat(_run(store=store, chunk_size=24)), reference)  # one process: fine
 
 
 def test_store_roundtrip_resume_and_lazy_open(reference, tmp_path):
@@ -163,6 +220,82 @@ def test_sigkill_mid_run_then_resume_recomputes_no_finished_chunk(tmp_path):
     assert stats.n_skipped == n_done and stats.n_computed == 24 - n_done
     uninterrupted = _flat(_run(chunk_size=24, n_steps=n_steps))
     _assert_identical(resumed, uninterrupted)
+
+
+@pytest.mark.parametrize("name", ["alpha_pos", "alpha_neg"])
+def test_zip_dimension_named_after_its_axis_is_indexed_by_its_values(tmp_path, name):
+    env = kd.envs.make("bernoulli-bandit", n_arms=3)
+    agent, params = kd.agents.profile("optimistic-rw")
+    alpha_pos, alpha_neg = np.float32([0.1, 0.3, 0.5]), np.float32([0.5, 0.3, 0.2])
+    grid = kd.sweep.Grid.zip(dim=name, alpha_pos=alpha_pos, alpha_neg=alpha_neg) * kd.sweep.Grid(seed=range(2))
+    store = tmp_path / "z.zarr"
+    ran = kd.sweep.run(jax.random.key(0), env, agent, grid, 10, agent_params=params, store=store)
+    memory = kd.sweep.run(jax.random.key(0), env, agent, grid, 10, agent_params=params)
+    for ds in (ran, memory, kd.sweep.open(store)):
+        assert ds["regret"].dims == (name, "seed")
+        assert list(ds.indexes) == [name, "seed"]
+        np.testing.assert_array_equal(ds["alpha_pos"].values, alpha_pos)  # was 0, 1, 2 for dim="alpha_pos"
+        np.testing.assert_array_equal(ds["alpha_neg"].values, alpha_neg)
+        picked = ds["regret"].sel({name: (alpha_pos if name == "alpha_pos" else alpha_neg)[2]})
+        np.testing.assert_array_equal(picked.values, ds["regret"].values[2])
+        assert float(picked["alpha_neg"]) == alpha_neg[2] and float(picked["alpha_pos"]) == alpha_pos[2]
+
+
+def test_zip_dimension_named_seed_keeps_the_seed_labels():
+    key, env, agent, params, _ = case()
+    grid = kd.sweep.Grid.zip(dim="seed", seed=[10, 20], follow_prob=[0.2, 0.8])
+    ds = kd.sweep.run(key, env, agent, grid, 10, agent_params=params)
+    np.testing.assert_array_equal(ds["seed"].values, [10, 20])
+    np.testing.assert_array_equal(ds["follow_prob"].values, np.float32([0.2, 0.8]))
+
+
+def test_store_creation_killed_midway_leaves_a_path_that_resumes(reference, tmp_path):
+    # A hard kill (no cleanup) while the store is being created, after the zarr array and the
+    # progress manifest exist but before kdgap_sweep.json: the store path must stay unused,
+    # so the same call afterwards creates the store and finishes the sweep.
+    store = tmp_path / "k.zarr"
+    script = (
+        "import os, sys\n"
+        "from kdgap_sim.sweep import store as st\n"
+        "write = st.atomic_write_json\n"
+        "def dying(path, payload):\n"
+        "    write(path, payload)\n"
+        "    if path.name == st.PROGRESS_FILE:\n"
+        "        os._exit(9)\n"
+        "st.atomic_write_json = dying\n"
+        "import kdgap_sim as kd\n"
+        "from tests.sweep.sweep_case import case\n"
+        "key, env, agent, params, grid = case()\n"
+        "kd.sweep.run(key, env, agent, grid, 25, agent_params=params, store=sys.argv[1], chunk_size=24)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+    killed = subprocess.run([sys.executable, "-c", script, str(store)], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert killed.returncode == 9, killed.stderr[-2000:]
+    assert not store.exists()
+    assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == [".k.zarr.creating"]  # what the kill left
+    _assert_identical(_flat(_run(store=store, chunk_size=24)), reference)
+    assert kd.sweep.open(store).attrs["complete"] == 1
+
+
+def test_store_creation_that_fails_leaves_nothing_and_resumes(reference, tmp_path, monkeypatch):
+    from kdgap_sim.sweep import store as st
+
+    write = st.atomic_write_json
+
+    def failing(path, payload):
+        if path.name == st.SWEEP_FILE:
+            raise KeyboardInterrupt  # interrupted before the description is written
+        write(path, payload)
+
+    store = tmp_path / "f.zarr"
+    store.mkdir()  # an empty folder may be given as the store path
+    monkeypatch.setattr(st, "atomic_write_json", failing)
+    with pytest.raises(KeyboardInterrupt):
+        _run(store=store, chunk_size=7)
+    assert [p.name for p in tmp_path.iterdir()] == ["f.zarr"] and not any(store.iterdir())
+    monkeypatch.setattr(st, "atomic_write_json", write)
+    _assert_identical(_flat(_run(store=store, chunk_size=7)), reference)
 
 
 def _tree_bytes(path):

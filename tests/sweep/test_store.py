@@ -58,6 +58,34 @@ def test_open_dataset_is_lazy_and_reshapes_flat_order(tmp_path):
     np.testing.assert_allclose(ds["probs_value"].values, [[0.1, 0.9], [0.2, 0.8]])
 
 
+def test_lazy_lists_on_several_dims_select_the_outer_product(tmp_path):
+    # xarray's isel/sel with lists is orthogonal: isel(a=[0, 1], seed=[1, 0]) is a 2 x 2 block.
+    # The lazy store used to hand the lists to NumPy together, which pairs them (or fails).
+    grid = [
+        {"name": "a", "axes": {"a": {"values": [0.5, 1.5, 2.5], "dtype": "float32"}}},
+        {"name": "b", "axes": {"b": {"values": [10, 20], "dtype": "int32"}}},
+        {"name": "seed", "axes": {"seed": {"values": [0, 1, 2, 3], "dtype": "int64"}}},
+    ]
+    store = st.SweepStore(tmp_path / "s.zarr")
+    store.create(_description(24, grid), ["m"], zarr_chunk=5)
+    store.write(store.data(), 0, np.arange(24, dtype=np.float32)[:, None])
+    expected = np.arange(24, dtype=np.float32).reshape(3, 2, 4)
+    lazy, loaded = st.open_dataset(tmp_path / "s.zarr")["m"], st.open_dataset(tmp_path / "s.zarr")["m"].load()
+    for index, want in [
+        ({"a": [0, 1], "seed": [1, 0]}, expected[np.ix_([0, 1], [0, 1], [1, 0])]),
+        ({"a": [1, 0], "seed": [0, 1, 2]}, expected[np.ix_([1, 0], [0, 1], [0, 1, 2])]),
+        ({"a": [2], "seed": [3, 0]}, expected[np.ix_([2], [0, 1], [3, 0])]),
+        ({"a": [2, 0, 2], "b": [1, 0], "seed": [3, 1]}, expected[np.ix_([2, 0, 2], [1, 0], [3, 1])]),
+        ({"a": [1, 2], "b": 1, "seed": [2, 0, 3]}, expected[np.ix_([1, 2], [1], [2, 0, 3])][:, 0]),
+        ({"a": -1, "b": [1, 0], "seed": slice(1, None, 2)}, expected[2][np.ix_([1, 0], [1, 3])]),
+        ({"a": [], "seed": [1, 2]}, expected[np.ix_([], [0, 1], [1, 2])]),
+    ]:
+        np.testing.assert_array_equal(lazy.isel(index).values, want, err_msg=str(index))
+        np.testing.assert_array_equal(loaded.isel(index).values, want, err_msg=str(index))
+    by_label = lazy.sel(a=[2.5, 0.5], seed=[3, 0]).values
+    np.testing.assert_array_equal(by_label, expected[np.ix_([2, 0], [0, 1], [3, 0])])
+
+
 def test_unfinished_points_are_nan(tmp_path):
     grid = [{"name": "seed", "axes": {"seed": {"values": [0, 1, 2], "dtype": "int64"}}}]
     store = st.SweepStore(tmp_path / "s.zarr")
@@ -81,3 +109,17 @@ def test_dim_coords_for_zipped_vector_axes():
     assert coords["probs"][0] == ("cond", "probs_component")
     assert coords["beta"][0] == "cond"
     np.testing.assert_array_equal(coords["cond"][1], [0])
+
+
+def test_dim_coords_for_a_zip_named_after_one_of_its_axes():
+    pos, neg = np.float32([0.1, 0.3, 0.5]), np.float32([0.5, 0.3, 0.1])
+    coords = st.dim_coords([Dim("alpha_pos", {"alpha_pos": pos, "alpha_neg": neg})])
+    assert set(coords) == {"alpha_pos", "alpha_neg"}
+    np.testing.assert_array_equal(coords["alpha_pos"][1], pos)  # the axis values, not 0, 1, 2
+    assert coords["alpha_neg"][0] == "alpha_pos"
+    # Named after a vector axis: the vectors are <axis>_value and the dimension is indexed 0..n-1.
+    probs = np.float32([[0.1, 0.9], [0.2, 0.8]])
+    coords = st.dim_coords([Dim("probs", {"probs": probs, "beta": np.float32([1.0, 2.0])})])
+    assert coords["probs_value"][0] == ("probs", "probs_component")
+    np.testing.assert_array_equal(coords["probs"][1], [0, 1])
+    assert coords["beta"][0] == "probs"
