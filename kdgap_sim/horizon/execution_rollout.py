@@ -91,8 +91,29 @@ def default_bin_edges(n_steps: int, n_bins: int = 32) -> tuple[int, ...]:
     return tuple(int(e) for e in edges)
 
 
+def injected_error_count(fraction: Any, prefix_steps: int) -> Any:
+    """Errors injected into a prefix: ``round(fraction * prefix_steps)`` (halves to even).
+
+    Computed in float64 on the host for concrete fractions, so that what is
+    injected (:func:`run_execution`) and what is reported
+    (:func:`~kdgap_sim.horizon.error_injection_experiment`) are the same
+    integer; a traced fraction is rounded in float32 in the graph (it can
+    differ by one from the float64 count when ``fraction * prefix_steps`` is
+    within float32 rounding of a half-integer).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> int(kd.horizon.injected_error_count(0.59, 50)), int(kd.horizon.injected_error_count(0.3, 10))
+      (30, 3)
+    """
+    if validation.is_tracer(fraction):
+        return jnp.round(jnp.asarray(fraction, jnp.float32) * prefix_steps).astype(jnp.int32)
+    array = validation.as_numeric_array("injected_error_fraction", fraction).astype(np.float64)
+    return np.round(array * prefix_steps).astype(np.int64)
+
+
 def _run_one(
-    key, task_params, executor_params, injected_error_fraction, *,
+    key, task_params, executor_params, n_injected, *,
     task: ExecutionTask, executor: SelfConditioningExecutor, n_steps: int,
     prefix_steps: int, bin_edges: tuple[int, ...], record: str,
 ):
@@ -116,8 +137,7 @@ def _run_one(
         return (env_state, agent_state), (fb, eps, f, output)
 
     if prefix_steps > 0:
-        # Exactly round(f * prefix_steps) injected errors at random positions.
-        n_injected = jnp.round(injected_error_fraction * prefix_steps).astype(jnp.int32)
+        # Exactly n_injected errors (injected_error_count) at random positions.
         mask = jax.random.permutation(k_mask, prefix_steps) < n_injected
 
         def prefix_turn(carry, xs):
@@ -171,10 +191,10 @@ _STATIC = ("task", "executor", "n_steps", "prefix_steps", "bin_edges", "record")
 
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
-def _run_batch(keys, task_params, executor_params, injected_error_fraction, **static):
+def _run_batch(keys, task_params, executor_params, n_injected, **static):
     run = functools.partial(_run_one, **static)
     return jax.vmap(run, in_axes=(0, None, None, None))(
-        keys, task_params, executor_params, injected_error_fraction
+        keys, task_params, executor_params, n_injected
     )
 
 
@@ -219,8 +239,9 @@ def run_execution(
       bin_edges: step-bin edges for step accuracy (default
         :func:`default_bin_edges`); strictly increasing from 1 to ``n_steps + 1``.
       prefix_steps: turns prefilled before the free turns, with exactly
-        ``round(injected_error_fraction * prefix_steps)`` erroneous outputs at
-        random positions; they enter the executor's context as its own outputs.
+        :func:`injected_error_count` ``(injected_error_fraction, prefix_steps)``
+        erroneous outputs (``round(f * prefix_steps)``, halves to even, in
+        float64) at random positions; they enter the executor's context as its own outputs.
         With ``prefix_steps = executor.window`` the context error fraction at
         the first free step is clamped at that value. Steps, step bins and task
         correctness count free turns only.
@@ -254,7 +275,7 @@ def run_execution(
     edges = default_bin_edges(n_steps) if bin_edges is None else _check_bin_edges(bin_edges, n_steps)
     return _run_batch(
         seed_keys(key, n_agents), task_params, executor_params,
-        jnp.asarray(injected_error_fraction, jnp.float32),
+        jnp.asarray(injected_error_count(injected_error_fraction, prefix_steps), jnp.int32),
         task=task, executor=executor, n_steps=n_steps, prefix_steps=prefix_steps,
         bin_edges=edges, record=record,
     )
@@ -307,14 +328,27 @@ def task_accuracy_curve(out: Any, steps: Any) -> np.ndarray:
     """
     summary = _summary(out)
     check_steps("steps", steps, maximum=int(np.max(np.asarray(summary.n_steps))))
-    first = np.asarray(summary.first_error_step).ravel()
     steps = np.asarray(steps)
-    survived = (first[None, :] == 0) | (first[None, :] > steps.reshape(-1, 1))
-    return survived.mean(axis=1).reshape(steps.shape)
+    return np.asarray(_survival(np.asarray(summary.first_error_step), steps)).reshape(steps.shape)
+
+
+def _survival(first_error_step: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Fraction of agents with no error up to each step (first error 0 = none).
+
+    The single definition of task accuracy used by :func:`task_accuracy_curve`
+    and :func:`empirical_horizon`: survivors counted exactly, then divided once.
+    """
+    first = first_error_step.ravel()
+    failures = np.sort(first[first > 0])
+    survivors = first.size - np.searchsorted(failures, steps, side="right")
+    return survivors / first.size
 
 
 def empirical_horizon(out: Any, s: float) -> float:
     """First step whose task accuracy is below ``s``; ``inf`` if none within the run.
+
+    The first ``i`` with ``task_accuracy_curve(out, [i])[0] < s`` (the same
+    comparison, at the steps where task accuracy drops).
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -327,7 +361,7 @@ def empirical_horizon(out: Any, s: float) -> float:
     """
     if not 0 < s < 1:
         raise ValueError(f"s must lie in (0, 1), got {s!r}")
-    first = np.asarray(_summary(out).first_error_step).ravel()
-    failures = np.sort(first[first > 0])
-    needed = int(np.floor(first.size * (1 - s))) + 1  # failures that push accuracy below s
-    return float(failures[needed - 1]) if needed <= failures.size else float("inf")
+    first = np.asarray(_summary(out).first_error_step)
+    drops = np.unique(first[first > 0])  # task accuracy is constant between these steps
+    below = np.flatnonzero(_survival(first, drops) < s)
+    return float(drops[below[0]]) if below.size else float("inf")

@@ -119,6 +119,26 @@ class SelfConditioningExecutor:
             return jnp.clip(eps0, 0.0, 1.0)
         return jnp.clip(eps0 + params.gamma * self.context_error_fraction(state), 0.0, 1.0)
 
+    @staticmethod
+    def error_threshold(eps: Array) -> Array:
+        """The uint32 ``t`` such that a uniform 32-bit word ``w`` errs when ``w < t``.
+
+        ``t = round(eps * 2**32)`` for ``eps`` in [0, 1) (``eps * 2**32`` is exact
+        in float32: a power-of-two scaling), so ``P(error) = t / 2**32``, within
+        ``2**-33`` of ``eps`` and exactly ``eps`` when it is a multiple of
+        ``2**-32`` (every float32 ``eps >= 2**-9``). ``eps >= 1`` gives 0 here
+        and always errs in :meth:`act`; ``eps = 0`` (or NaN) never errs.
+
+        Example:
+          >>> import kdgap_sim as kd
+          >>> ex = kd.horizon.SelfConditioningExecutor
+          >>> [int(ex.error_threshold(e)) for e in (0.0, 2.0**-26, 0.25)]
+          [0, 64, 1073741824]
+        """
+        eps = jnp.asarray(eps, jnp.float32)
+        scaled = jnp.where(eps < 1, jnp.round(eps * jnp.float32(2.0**32)), 0.0)
+        return jnp.where(eps > 0, scaled, 0.0).astype(jnp.uint32)
+
     def _offset(self, word: Array) -> Array:
         # Sign from the lowest bit, size from the rest: uniform on the non-zero integers
         # of [-max_offset, max_offset] up to a modulo bias below max_offset / 2**31.
@@ -140,11 +160,15 @@ class SelfConditioningExecutor:
 
         Draws two words of random bits (one for the error, one for the offset),
         the least randomness per step, since long horizons are dominated by it.
+        The step errs when the whole first word is below
+        :meth:`error_threshold` ``(eps_t)`` (or ``eps_t >= 1``): ``P(error)`` is
+        ``eps_t`` to within ``2**-33``. (Comparing a 24-bit uniform with
+        ``eps_t`` would round it up to a multiple of ``2**-24``: 4x at ``2**-26``.)
         """
         bits = jax.random.bits(key, (2,), jnp.uint32)
-        uniform = (bits[0] >> 8).astype(jnp.float32) * jnp.float32(2.0**-24)  # in [0, 1)
+        eps = self.error_probability(state, params)
         target = previous_output + jnp.sum(obs.values)
-        erroneous = uniform < self.error_probability(state, params)
+        erroneous = (eps >= 1) | (bits[0] < self.error_threshold(eps))
         output = jnp.where(erroneous, target + self._offset(bits[1]), target)
         return output, erroneous
 

@@ -3,7 +3,9 @@ r"""Error-injection experiments and the regression that recovers gamma.
 Sinha et al. (2025), arXiv 2509.09677, inject errors into a model's own
 history at controlled rates and measure its accuracy on a later turn. Here the
 executor's context is prefilled with ``W`` turns of which exactly
-``round(f * W)`` are wrong (random positions), for each ``f`` of a grid; its
+``round(f * W)`` are wrong (random positions; the count is computed once, in
+float64, by :func:`~kdgap_sim.horizon.injected_error_count`, for both the
+injection and the reported fraction), for each ``f`` of a grid; its
 step correctness on the next turn is then Bernoulli with success probability
 
 .. math:: 1 - \varepsilon = 1 - \varepsilon_0 - \gamma f \quad (\text{no clipping}),
@@ -25,7 +27,7 @@ import numpy as np
 
 from kdgap_sim import validation
 from kdgap_sim.envs.execution import ExecutionTask
-from kdgap_sim.horizon.execution_rollout import run_execution
+from kdgap_sim.horizon.execution_rollout import injected_error_count, run_execution
 from kdgap_sim.horizon.executor import ExecutorParams, SelfConditioningExecutor
 from kdgap_sim.types import PRNGKey
 
@@ -34,7 +36,8 @@ class InjectionResult(NamedTuple):
     """Counts of an error-injection experiment, one entry per injected fraction.
 
     Attributes:
-      fractions: the clamped context error fractions ``round(f * W) / W``.
+      fractions: the clamped context error fractions ``round(f * W) / W``: the
+        injected count over W, exactly as injected.
       n_agents: agents measured at each fraction.
       n_correct: of them, how many were step-correct on the measured turn.
       measure_step: the free turn measured (1 = the turn right after the prefix).
@@ -126,18 +129,18 @@ def error_injection_experiment(
         raise ValueError("fractions must hold at least one value")
     validation.check_in_domain("fractions", fractions, "unit")
     window = executor.window
+    counts = injected_error_count(fractions, window)  # what is injected and what is reported
     edges = (1, 2) if measure_step == 1 else (1, measure_step, measure_step + 1)
     n_correct = []
-    for j, f in enumerate(fractions):
+    for j, count in enumerate(counts):
         out = run_execution(
             jax.random.fold_in(key, j), task, task_params, executor, executor_params,
             measure_step, n_agents, bin_edges=edges, prefix_steps=window,
-            injected_error_fraction=float(f),
+            injected_error_fraction=int(count) / window,
         )
         n_correct.append(int(np.asarray(out.bin_correct)[:, -1].sum()))
-    clamped = np.round(fractions * window) / window
     return InjectionResult(
-        fractions=clamped,
+        fractions=counts / window,
         n_agents=np.full(fractions.shape, n_agents, np.int64),
         n_correct=np.asarray(n_correct, np.int64),
         measure_step=measure_step,

@@ -13,11 +13,14 @@ prob_high)`` arm probabilities are drawn, one episode of ``n_steps`` trials is
 run in each (a ``lax.scan``, ``vmap``-ed over environments), and the policy is
 updated with optax. The shaped reward of trial ``t`` is
 
-.. math:: \\tilde r_t = r_t + b\\,\\mathbb{1}[a_t \\text{ untried}]
-   - c\\,\\mathbb{1}[\\text{invalid}] + \\lambda\\,\\mathbb{1}[a_t = a^{\\text{rat}}_t]
+.. math:: \\tilde r_t = r_t + b\\,\\mathbb{1}[\\text{valid}]\\,\\mathbb{1}[a_t \\text{ untried}]
+   - c\\,\\mathbb{1}[\\text{invalid}]
+   + \\lambda\\,\\mathbb{1}[\\text{valid}]\\,\\mathbb{1}[a_t = a^{\\text{rat}}_t]
 
 (exploration bonus ``b``, invalid penalty ``c``, rationale-consistency reward
-``lambda``; the last two terms count only valid outputs). Advantages are
+``lambda``; the bonus ``b`` and the consistency reward ``lambda`` count only
+valid outputs, while an invalid output is played as a uniformly random arm
+``a_t`` that still earns ``r_t`` and is marked as tried). Advantages are
 returns-to-go minus a leave-one-out baseline (the mean return-to-go of the
 *other* environments at the same trial, which keeps the estimator unbiased),
 optionally normalised. Losses, with :math:`\\rho = \\pi_\\theta/\\pi_{\\text{old}}`

@@ -1,5 +1,7 @@
 """Tests of the gamma = 0 closed forms."""
 
+import math
+
 import jax
 import numpy as np
 import pytest
@@ -47,3 +49,20 @@ def test_task_accuracy_accepts_fractional_steps_and_traces():
     np.testing.assert_allclose(task_accuracy(0.5, np.array([0.0, 2.0, 0.5])), [1.0, 0.25, 0.5**0.5], rtol=1e-6)
     np.testing.assert_allclose(jax.jit(task_accuracy)(0.5, 2.5), 0.5**2.5, rtol=1e-6)  # traced: unchecked
     np.testing.assert_allclose(jax.vmap(horizon, in_axes=(None, 0))(0.5, np.array([0.5, 0.25])), [1.0, 0.5])
+
+
+@pytest.mark.parametrize("p", [0.9999, 1 - 1e-6, 1 - 1e-8])
+def test_closed_forms_are_float64_accurate_near_one(p):
+    # float32 gave H_0.5 = 684063 at p = 1 - 1e-6 (693147) and -inf at 1 - 1e-8.
+    expected = math.log(0.5) / math.log(p)
+    assert float(horizon(0.5, p)) == pytest.approx(expected, rel=1e-12)
+    i = 1 / (1 - p)  # p**i is about e**-1
+    assert float(task_accuracy(p, i)) == pytest.approx(math.exp(i * math.log(p)), rel=1e-12)
+    # (1 - q) ** (1 / q) = exp(-1 - q / 2 + O(q**2)); float32 gave 1.0 at q = 1e-8.
+    assert float(task_accuracy(p, i)) == pytest.approx(math.exp(-1 - (1 - p) / 2), rel=1e-7)
+
+
+def test_traced_closed_forms_are_float32_and_finite_or_plus_inf():
+    np.testing.assert_allclose(jax.jit(horizon)(0.5, 0.99), math.log(0.5) / math.log(0.99), rtol=1e-5)
+    assert float(jax.jit(horizon)(0.5, 1 - 1e-8)) == math.inf  # p rounds to 1 in float32
+    assert isinstance(jax.jit(task_accuracy)(0.9, 2.0), jax.Array)

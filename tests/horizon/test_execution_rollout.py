@@ -1,5 +1,7 @@
 """Tests of executor rollouts: summaries, task accuracy, step accuracy, injection prefix."""
 
+from fractions import Fraction
+
 import jax
 import numpy as np
 import pytest
@@ -104,6 +106,40 @@ def test_step_accuracy_by_bin_and_empirical_horizon():
     assert empirical_horizon(summary, 0.5) == float("inf")  # never below 0.5
 
 
+def _first_errors_summary(first, n_steps):
+    first = np.asarray(first, np.int32)
+    return ExecutionSummary(
+        n_steps=np.full(first.size, n_steps), n_correct=None, first_error_step=first,
+        bin_edges=np.tile([1, n_steps + 1], (first.size, 1)), bin_correct=None,
+        final_error_fraction=None,
+    )
+
+
+@pytest.mark.parametrize("n, s", [(10, 0.9), (100, 0.9), (100, 0.8), (10, 0.8), (100, 0.7), (20, 0.95)])
+def test_empirical_horizon_when_accuracy_lands_exactly_on_s(n, s):
+    # k = n (1 - s) failures bring task accuracy to exactly s, which is not below s; the
+    # horizon is the step of failure k + 1. floor(n (1 - s)) + 1 gave 1 for n = 10,
+    # s = 0.9 (1 - 0.9 = 0.0999... in floating point) and 20 for n = 100, s = 0.8.
+    k = round(n * (1 - s))
+    summary = _first_errors_summary(np.r_[np.arange(1, k + 2), np.zeros(n - k - 1)], 50)
+    exact = next(i for i in range(51)
+                 if 1 - Fraction(min(i, k + 1), n) < Fraction(str(s)))  # failures by step i
+    assert exact == k + 1
+    assert empirical_horizon(summary, s) == exact
+    curve = task_accuracy_curve(summary, np.arange(51))
+    assert np.flatnonzero(curve < s)[0] == exact
+
+
+def test_empirical_horizon_is_the_first_step_of_the_curve_below_s():
+    rng = np.random.default_rng(0)
+    for n in (7, 10, 100, 1000):
+        summary = _first_errors_summary(rng.integers(0, 41, size=n), 40)
+        curve = task_accuracy_curve(summary, np.arange(41))
+        for s in (0.05, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99):
+            below = np.flatnonzero(curve < s)
+            assert empirical_horizon(summary, s) == (below[0] if below.size else float("inf")), (n, s)
+
+
 def test_default_bin_edges_cover_all_steps():
     edges = default_bin_edges(10**6)
     assert edges[0] == 1 and edges[-1] == 10**6 + 1 and len(edges) <= 33
@@ -139,7 +175,7 @@ def test_compiled_memory_does_not_grow_with_horizon():
     sizes = []
     for n_steps in (1000, 10**6):
         compiled = er._run_batch.lower(
-            keys, TASK.default_params(), params, jnp.float32(0.0), task=TASK, executor=executor,
+            keys, TASK.default_params(), params, jnp.int32(0), task=TASK, executor=executor,
             n_steps=n_steps, prefix_steps=0, bin_edges=(1, n_steps + 1), record="summary",
         ).compile()
         analysis = compiled.memory_analysis()

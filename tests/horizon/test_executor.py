@@ -64,3 +64,49 @@ def test_bad_options_raise():
         SelfConditioningExecutor(thinking=1)
     with pytest.raises(ValueError, match="eps0"):
         SelfConditioningExecutor().validate_params(ExecutorParams(eps0=1.5))
+
+
+@pytest.mark.parametrize("eps", [2.0**-26, 1e-7, 1e-6, 1e-3, 0.3, 1 - 2.0**-24])
+def test_error_threshold_gives_p_error_eps_to_2_pow_minus_33(eps):
+    # A word w uniform on [0, 2**32) errs when w < t, so P(error) = t / 2**32 exactly. The old
+    # 24-bit rule gave ceil(eps 2**24) / 2**24: 4x eps at 2**-26, 1.013x at 1e-6.
+    eps32 = float(np.float32(eps))
+    t = int(SelfConditioningExecutor.error_threshold(eps32))
+    assert t == round(eps32 * 2**32)  # float64 product exact: eps32 has 24 significant bits
+    assert abs(t / 2**32 - eps32) <= 2.0**-33
+    assert int(jax.jit(SelfConditioningExecutor.error_threshold)(eps32)) == t
+
+
+def _act_with_words(monkeypatch, eps0, words):
+    """``act`` with ``jax.random.bits`` replaced by the given first words (offset word 1)."""
+    executor = SelfConditioningExecutor(window=2)
+    obs = ExecutionObs(keys=jnp.array([1]), values=jnp.array([5]))
+    params = ExecutorParams(eps0=eps0, gamma=0.0)
+    errs = []
+    for word in words:
+        fixed = jnp.array([word, 1], jnp.uint32)
+        monkeypatch.setattr(jax.random, "bits", lambda key, shape, dtype, fixed=fixed: fixed)
+        errs.append(bool(executor.act(jax.random.key(0), executor.init(), obs, jnp.int32(0), params)[1]))
+    return errs
+
+
+def test_act_compares_the_whole_32_bit_word(monkeypatch):
+    # eps = 2**-26: exactly the 64 words below 64 err (the 24-bit rule erred on all 256 below 256).
+    assert _act_with_words(monkeypatch, 2.0**-26, [0, 63, 64, 255]) == [True, True, False, False]
+    t = int(SelfConditioningExecutor.error_threshold(np.float32(0.3)))
+    assert _act_with_words(monkeypatch, 0.3, [t - 1, t]) == [True, False]
+    assert _act_with_words(monkeypatch, 1.0, [2**32 - 1]) == [True]
+    assert _act_with_words(monkeypatch, 0.0, [0]) == [False]
+
+
+def test_act_error_rate_at_small_eps():
+    # 2**21 independent draws at eps = 2e-4: errors ~ Binomial(n, eps), mean 419, sd 20.5;
+    # tolerance 4 sd.
+    executor = SelfConditioningExecutor(window=2)
+    obs = ExecutionObs(keys=jnp.array([1]), values=jnp.array([5]))
+    params = ExecutorParams(eps0=np.float32(2e-4), gamma=np.float32(0.0))
+    n = 2**21
+    keys = jax.random.split(jax.random.key(3), n)
+    _, err = jax.jit(jax.vmap(lambda k: executor.act(k, executor.init(), obs, jnp.int32(0), params)))(keys)
+    count = int(np.asarray(err).sum())
+    assert abs(count - n * 2e-4) <= 4 * np.sqrt(n * 2e-4 * (1 - 2e-4)), count

@@ -11,6 +11,8 @@ from kdgap_sim.horizon import (
     SelfConditioningExecutor,
     error_injection_experiment,
     fit_gamma,
+    injected_error_count,
+    run_execution,
 )
 
 TASK = kd.envs.make("execution", max_keys_per_turn=2)
@@ -88,3 +90,25 @@ def test_confidence_interval_coverage():
                                             executor, params, FRACTIONS, 500)
         covered += fit_gamma(result).contains(0.4)
     assert covered >= 34, covered
+
+
+@pytest.mark.parametrize("window, f", [(50, 0.59), (45, 0.7), (75, 0.14)])
+def test_reported_fraction_is_the_injected_fraction(window, f):
+    # float64 round(f W) for the report and float32 round(f W) for the injection disagreed
+    # here (W = 50, f = 0.59: 30/50 reported, 29/50 injected); now both use one count.
+    executor = SelfConditioningExecutor(window=window)
+    params = ExecutorParams(eps0=np.float32(0.0), gamma=np.float32(1.0))
+    key = jax.random.key(5)
+    result = error_injection_experiment(key, TASK, TASK.default_params(), executor, params, [f], 8)
+    assert result.fractions[0] == round(f * window) / window  # float64, halves to even
+    traj = run_execution(jax.random.fold_in(key, 0), TASK, TASK.default_params(), executor, params,
+                         1, 8, bin_edges=(1, 2), record="trajectory", prefix_steps=window,
+                         injected_error_fraction=f)
+    injected = np.round(np.asarray(traj.context_error_fraction)[:, 0] * window)
+    assert (injected == result.fractions[0] * window).all(), (injected, result.fractions)
+
+
+def test_injected_error_count_rounds_in_float64_and_traces():
+    assert int(injected_error_count(0.59, 50)) == 30  # float32(0.59) * 50 = 29.4999987
+    np.testing.assert_array_equal(injected_error_count(np.array([0.0, 0.25, 0.5, 1.0]), 10), [0, 2, 5, 10])
+    assert int(jax.jit(injected_error_count, static_argnums=1)(0.3, 10)) == 3
