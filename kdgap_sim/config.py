@@ -147,7 +147,9 @@ def _environment_ids() -> list[str]:
         try:
             if isinstance(make(env_id), Environment):
                 ids.append(env_id)
-        except (TypeError, ValueError):  # needs options: cannot tell, leave it out
+        except Exception:  # needs options, or fails on its own: cannot tell, leave it out
+            # Only the error message's list of choices is built here; a user's factory that
+            # cannot be built without options must not replace the error being reported.
             continue
     return ids
 

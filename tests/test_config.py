@@ -101,3 +101,16 @@ def test_check_output_path_names_the_key(tmp_path):
         config.check_output_path("--out", str(afile), folder=True)
     with pytest.raises(TypeError, match="store must be a path"):
         config.check_output_path("store", 5, folder=True)
+
+
+def test_a_broken_registered_factory_does_not_hide_the_env_error(tmp_path, monkeypatch):
+    # The "not a bandit environment" message lists the bandit IDs by building every registered
+    # factory; one that fails on its own (here a NameError, as a doctest's lambda does once its
+    # globals are gone) used to replace the error being reported.
+    def broken():
+        raise NameError("name 'kd' is not defined")
+
+    monkeypatch.setitem(kd.envs.registry._REGISTRY, "broken-bandit", broken)
+    text = GOOD.replace('name = "bernoulli-bandit"\nn_arms = 3', 'name = "execution"', 1)
+    with pytest.raises(ValueError, match=r"env\.name 'execution'.*bernoulli-bandit"):
+        config.load_simulation(_write(tmp_path, text))

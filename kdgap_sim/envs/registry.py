@@ -32,7 +32,8 @@ def register(env_id: str, factory: Callable[..., Environment], *, overwrite: boo
 
     Example:
       >>> import kdgap_sim as kd
-      >>> kd.envs.register("bandit-7", lambda: kd.envs.BernoulliBandit(n_arms=7), overwrite=True)
+      >>> import functools
+      >>> kd.envs.register("bandit-7", functools.partial(kd.envs.BernoulliBandit, n_arms=7), overwrite=True)
       >>> kd.envs.make("bandit-7").n_actions
       7
     """
