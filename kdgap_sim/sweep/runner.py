@@ -132,6 +132,22 @@ def _barrier(name: str) -> None:
         multihost_utils.sync_global_devices(name)
 
 
+def _smallest_across_processes(memory_bytes: int) -> int:
+    """The smallest ``memory_bytes`` of all processes (every process calls this).
+
+    The default chunk size follows each process's own device memory, but all
+    processes must cut the grid into the same chunks: on a cluster whose hosts
+    differ they agree on the smallest. Counted in KiB (int32 is what crosses
+    without x64), so a device above 2 TiB counts as 2 TiB.
+    """
+    if jax.process_count() == 1:
+        return memory_bytes
+    from jax.experimental import multihost_utils
+
+    kib = np.int32(min(memory_bytes >> 10, np.iinfo(np.int32).max))
+    return int(np.min(multihost_utils.process_allgather(kib))) << 10
+
+
 def _progress_bar(total: int, done: int):
     from tqdm.auto import tqdm
 
@@ -216,7 +232,8 @@ def run(
     n_points = grid.size
     if chunk_size is None:
         point_bytes = bytes_per_point(env, agent, env_params, agent_params)
-        chunk_size = auto_chunk_size(n_points, n_devices, point_bytes, device_memory_bytes(jax.local_devices()[0]))
+        memory = _smallest_across_processes(device_memory_bytes(jax.local_devices()[0]))
+        chunk_size = auto_chunk_size(n_points, n_devices, point_bytes, memory)
     else:
         chunk_size = validation.check_int("chunk_size", chunk_size, minimum=1)
         chunk_size = min(chunk_size, n_points)

@@ -87,7 +87,12 @@ def _worker(args, devices, extra_env=None):
 
 
 def _result(proc, timeout=120):
-    out, err = proc.communicate(timeout=timeout)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:  # a hung collective: leave no process behind
+        proc.kill()
+        proc.communicate()
+        raise
     assert proc.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])
 
@@ -344,3 +349,18 @@ def test_bad_arguments_fail_before_work():
         kd.sweep.run(key, env, agent, grid, 10, chunk_size=0)
     with pytest.raises(ValueError, match=r"grid axis 'follow_prob' index 1"):
         kd.sweep.run(key, env, agent, kd.sweep.Grid(follow_prob=[0.5, 2.0]), 10)
+
+
+def test_processes_with_different_memory_agree_on_the_default_chunk_size(reference, tmp_path):
+    # Process 0's devices hold 6 points each, process 1's 2: left to itself each would cut the
+    # 24-point grid into chunks of 24 and of 8 (4 devices), and the two would run different
+    # collectives. They agree on the smallest memory: chunks of 8 in both.
+    address = f"127.0.0.1:{_free_port()}"
+    procs = [
+        _worker([tmp_path / "mixed.zarr", "auto", address, 2, pid], devices=2,
+                extra_env={"SWEEP_CASE_MEMORY_POINTS": str(points)})
+        for pid, points in enumerate((6, 2))
+    ]
+    results = [_result(p) for p in procs]
+    assert [r["chunk_size"] for r in results] == [8, 8]
+    _assert_identical({k: np.asarray(v, np.float32) for k, v in results[0]["metrics"].items()}, reference)
