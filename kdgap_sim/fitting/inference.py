@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -34,7 +35,7 @@ from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
 from kdgap_sim.fitting.chains import chain_method_for
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.derivatives import DERIVATIVES, choose, forward_mode_per_subject
-from kdgap_sim.fitting.diagnostics import RHAT_MAX, diagnostics, warn_if_poor, worst_mixing
+from kdgap_sim.fitting.diagnostics import RHAT_MAX, FitWarning, diagnostics, warn_if_poor, worst_mixing
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
 from kdgap_sim.fitting.predictive import add_posterior_predictive
@@ -164,6 +165,29 @@ def _to_idata(samples, log: ChoiceLog, model: ChoiceModel, hierarchical: bool, s
     )
 
 
+MIN_GROUP_SUBJECTS = 3
+
+
+def warn_if_uninformative(log: ChoiceLog, n_params: int) -> None:
+    """Warns (:class:`FitWarning`) when ``log`` is too small to inform a hierarchical model's group level.
+
+    The group standard deviations are estimated from the spread of subject
+    parameters: with fewer than :data:`MIN_GROUP_SUBJECTS` subjects, or fewer
+    scored trials than parameters per subject, their posterior is essentially the prior.
+    """
+    scored = int((log.mask & ~log.forced).sum())
+    problems = []
+    if log.n_subjects < MIN_GROUP_SUBJECTS:
+        problems.append(f"{log.n_subjects} subject(s) (fewer than {MIN_GROUP_SUBJECTS})")
+    if scored < n_params * log.n_subjects:
+        problems.append(f"{scored} scored trial(s) for {n_params * log.n_subjects} subject parameters")
+    if problems:
+        warnings.warn(
+            f"the log has {' and '.join(problems)}: the data cannot inform the group level of a "
+            "hierarchical fit (its posterior is close to the prior); fit hierarchical=False "
+            "(CLI: --no-hierarchical) or add subjects", FitWarning, stacklevel=3)
+
+
 def fit(
     key: PRNGKey,
     log: ChoiceLog,
@@ -192,7 +216,9 @@ def fit(
     ``sample_stats`` (NUTS: ``diverging``, ``tree_depth``, ``n_steps`` (leapfrog steps), ``accept_prob``),
     ``observed_data`` and, with ``posterior_predictive_draws > 0``,
     ``posterior_predictive``. ``posterior.attrs`` holds the model name, the
-    method, the wall time and the diagnostics of :func:`diagnostics`.
+    method, the wall time, the log's coding (``choice_base``, ``n_actions`` and
+    ``coding``, the note of :func:`~kdgap_sim.fitting.coding.infer_coding`)
+    and the diagnostics of :func:`diagnostics`.
 
     Args:
       key: ``jax.random`` key.
@@ -213,7 +239,9 @@ def fit(
         :func:`~kdgap_sim.fitting.svi.make_guide`); ``num_samples`` draws are taken from the guide.
       posterior_predictive_draws: if > 0, adds one-step-ahead predicted choices.
       progress_bar: numpyro's progress bar.
-      warn: emit :class:`FitWarning` on R-hat > 1.01, bulk ESS < 100 per chain or divergences.
+      warn: emit :class:`FitWarning` on R-hat > 1.01, bulk ESS < 100 per chain or divergences,
+        and before fitting when a hierarchical fit's log is too small to inform
+        the group level (:func:`warn_if_uninformative`).
       derivatives: ``"auto"`` (default), ``"forward"`` or ``"reverse"``: how the
         likelihood's gradient is computed (same values; see :func:`subject_log_lik`).
 
@@ -242,6 +270,8 @@ def fit(
         raise ValueError(f"target_accept must lie in (0, 1), got {target_accept}")
     check_scalar("learning_rate", learning_rate, "positive")
     model = make_model(model).for_log(log)
+    if warn and hierarchical:
+        warn_if_uninformative(log, len(model.params))
     arrays = log.arrays()
     numpyro_fn = _bind(model, log, hierarchical, derivatives)
     k_fit, k_draws, k_ppc = jax.random.split(key, 3)
@@ -281,7 +311,8 @@ def fit(
     idata = _to_idata(samples, log, model, hierarchical, stats)
     diag = diagnostics(idata)
     attrs = {"model": model.name, "hierarchical": int(hierarchical), "method": method,
-             "fit_seconds": elapsed, "source": log.source, **diag}
+             "fit_seconds": elapsed, "source": log.source, "choice_base": log.choice_base,
+             "n_actions": log.n_actions, "coding": log.coding_note, **diag}
     if losses is not None:
         attrs["svi_final_loss"] = float(np.asarray(losses)[-100:].mean())
     idata.posterior.attrs.update(attrs)
