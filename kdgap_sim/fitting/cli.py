@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
               f"divergences {attrs['n_divergent']:.0f}")
     else:
         print("SVI: independent draws from the Gaussian guide; R-hat and divergences do not apply "
-              f"(final ELBO loss {attrs['svi_final_loss']:.2f})")
+              f"(final ELBO loss {attrs['svi_final_loss']:.2f}); {attrs['intervals']}")
     ppc = posterior_predictive(jax.random.fold_in(key, 1), idata, log, model, args.ppc_draws)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{pathlib.Path(args.log).stem}_{model.name}"
