@@ -20,6 +20,19 @@ EXTENSIONS: tuple[str, ...] = (
     "kdgap_sim.gallery.runner",
 )
 
+# Extensions whose subcommand name and one-line help are known without importing them: the
+# module (and JAX behind it) is imported only when its subcommand is run or asked for help,
+# so ``kdgap --help`` and a mistyped subcommand answer at once. tests/test_cli.py checks that
+# each entry matches what the module registers. An extension missing here is imported always.
+SUMMARIES: dict[str, tuple[str, str]] = {
+    "kdgap_sim.sweep.cli": ("sweep", "run an agent over a parameter grid x seeds (TOML config)"),
+    "kdgap_sim.fitting.cli": ("fit", "fit a model to a choice log (CSV, TSV, JSONL)"),
+    "kdgap_sim.verify.cli": ("verify", "run the numerical checks of theory/THEORY.md"),
+    "kdgap_sim.gallery.runner": (
+        "gallery", "reproduce the papers' results (one script per theory/THEORY.md section)"
+    ),
+}
+
 
 def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output, figure, title):
     import jax
@@ -103,8 +116,18 @@ def seed_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be in [0, 2**32), got {value}") from err
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``kdgap`` with every subcommand."""
+def _subcommand_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named by a command line: its first argument that is not an option."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of ``kdgap`` with every subcommand.
+
+    With ``argv``, only the extension module of the subcommand it names is imported; the
+    others get a placeholder parser carrying their one-line help (``SUMMARIES``).
+    """
+    wanted = _subcommand_of(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="kdgap", description="Simulate, sweep, fit and verify knowing-doing-gap agents."
     )
@@ -119,13 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("config")
     sim.set_defaults(handler=_simulate)
     for module in EXTENSIONS:
-        importlib.import_module(module).add_subcommand(sub)
+        name, summary = SUMMARIES.get(module, (None, None))
+        if argv is None or name is None or name == wanted:
+            importlib.import_module(module).add_subcommand(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input, with a one-line message)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
