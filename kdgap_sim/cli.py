@@ -131,6 +131,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kdgap", description="Simulate, sweep, fit and verify knowing-doing-gap agents."
     )
+    parser.add_argument(
+        "--no-compile-cache", action="store_true",
+        help="do not use JAX's persistent compilation cache (also: KDGAP_COMPILE_CACHE=0)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the default knowing-doing-gap study")
     demo.add_argument("--seeds", type=n_seeds_int, default=1000, help="number of seeds (>= 2)")
@@ -155,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    if not args.no_compile_cache:
+        from kdgap_sim.compile_cache import enable_compile_cache
+
+        enable_compile_cache()
     try:
         return int(args.handler(args) or 0)
     except (ValueError, TypeError) as err:
