@@ -54,11 +54,16 @@ def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output,
     return results
 
 
+DEMO_OUT = "kdgap_demo"
+
+
 def _demo(args: argparse.Namespace) -> int:
     from kdgap_sim import agents, envs
     from kdgap_sim.config import check_output_path
 
-    out_dir = check_output_path("--out", args.out, folder=True)
+    # an error names --out only when the user gave it; the default is "the output folder"
+    name = "--out" if args.out is not None else "the default output folder"
+    out_dir = check_output_path(name, args.out if args.out is not None else DEMO_OUT, folder=True)
     env = envs.make("bernoulli-bandit", n_arms=5)
     chosen = {name: agents.profile(name) for name in ("knowing-doing-ucb", "faithful-ucb", "greedy")}
     title = (
@@ -86,9 +91,17 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _integer(text: str) -> int:
+    """``int(text)``, with argparse's message for a non-integer (not "invalid <function> value")."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
-    value = int(text)
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
@@ -98,7 +111,7 @@ def n_seeds_int(text: str) -> int:
     """argparse type: a number of seeds, >= 2 (a standard error needs two seeds)."""
     from kdgap_sim.simulate import check_n_seeds
 
-    value = int(text)  # a ValueError here is argparse's "invalid n_seeds_int value"
+    value = _integer(text)
     try:
         return check_n_seeds(value)
     except ValueError as err:
@@ -109,7 +122,7 @@ def seed_int(text: str) -> int:
     """argparse type: a root random seed, ``0 <= seed < 2**32``."""
     from kdgap_sim.config import check_seed
 
-    value = int(text)
+    value = _integer(text)
     try:
         return check_seed("seed", value)
     except ValueError as err:
@@ -138,12 +151,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the default knowing-doing-gap study")
     demo.add_argument("--seeds", type=n_seeds_int, default=1000, help="number of seeds (>= 2)")
-    demo.add_argument("--steps", type=positive_int, default=100)
+    demo.add_argument("--steps", type=positive_int, default=100, help="trials per seed (>= 1)")
     demo.add_argument("--seed", type=seed_int, default=0, help="root random seed, in [0, 2**32)")
-    demo.add_argument("--out", default="kdgap_demo", help="folder for demo.png and demo.json")
+    demo.add_argument(
+        "--out", default=None, help=f"folder for demo.png, demo.pdf and demo.json (default {DEMO_OUT})"
+    )
     demo.set_defaults(handler=_demo)
     sim = sub.add_parser("simulate", help="run a study described by a TOML config")
-    sim.add_argument("config")
+    sim.add_argument("config", help="study config (TOML); see docs/cli.md")
     sim.set_defaults(handler=_simulate)
     for module in EXTENSIONS:
         name, summary = SUMMARIES.get(module, (None, None))
