@@ -26,3 +26,14 @@ def bandit():
 @pytest.fixture
 def kdg_agent():
     return kd.agents.profile("knowing-doing-ucb")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _bounded_compilation_cache():
+    """Drops JAX's in-memory compiled programs after each test module.
+
+    Without it a worker keeps every program of every module it ran (over 2 GB by the end of the
+    suite); a module's tests still share their programs.
+    """
+    yield
+    jax.clear_caches()

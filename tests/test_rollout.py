@@ -16,7 +16,10 @@ def _tree_equal(a, b):
     )
 
 
-@pytest.mark.parametrize("profile", ["knowing-doing-ucb", "llm-2b-like", "optimistic-rw", "thompson"])
+@pytest.mark.parametrize("profile", [
+    "knowing-doing-ucb", "optimistic-rw",
+    # the other two take ~10 s each without jit: in the slow stage
+    pytest.param("llm-2b-like", marks=pytest.mark.slow), pytest.param("thompson", marks=pytest.mark.slow)])
 def test_jit_and_no_jit_give_identical_results(profile, bandit):
     env, env_params = bandit
     agent, params = kd.agents.profile(profile)

@@ -41,6 +41,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # ~20 s; runs in .ci/run's slow stage (default suite < 5 min)
 def test_two_devices_give_the_same_seeds_bit_for_bit():
     env = dict(os.environ, PYTHONPATH=ROOT, XLA_FLAGS="--xla_force_host_platform_device_count=2",
                JAX_PLATFORMS="cpu")
@@ -77,6 +78,7 @@ def _digests(xla_flags):
     return lines
 
 
+@pytest.mark.slow  # ~20 s; runs in .ci/run's slow stage (default suite < 5 min)
 def test_wider_cpu_vectors_give_the_same_rollouts_bit_for_bit():
     # docs/howto-simulate.md suggests --xla_cpu_prefer_vector_width=512 on CPUs with AVX-512 for
     # speed; it must not change any result. (On a CPU without AVX-512 XLA keeps narrower vectors and

@@ -40,6 +40,7 @@ def test_fold_in_equals_jax_over_many_keys_and_counters():
                      jax.random.key_data(jax.random.fold_in(keys[0], big)))
 
 
+@pytest.mark.slow  # ~20 s; runs in .ci/run's slow stage (default suite < 5 min)
 @settings(max_examples=8, deadline=None)
 @given(seed=seeds, shape=shapes)
 def test_bits_uniform_normal_equal_jax(seed, shape):

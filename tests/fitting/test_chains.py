@@ -32,6 +32,7 @@ def test_spread_chains_keeps_chain_order():
         spread_chains(2)(fn)((jnp.arange(3.0), jnp.zeros((3, 3))))
 
 
+@pytest.mark.slow  # ~20 s; runs in .ci/run's slow stage (default suite < 5 min)
 def test_parallel_with_one_device_is_vectorized(log):
     # With fewer devices than chains, "parallel" no longer falls back to numpyro's
     # sequential chains: on one device it runs them vectorized, draw for draw.

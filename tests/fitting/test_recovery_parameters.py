@@ -15,6 +15,7 @@ def _binomial_band(n: int, p: float, n_se: float = 4.0) -> float:
     return n_se * math.sqrt(p * (1.0 - p) / n)
 
 
+@pytest.mark.slow  # ~20 s; runs in .ci/run's slow stage (default suite < 5 min)
 def test_sign_of_learning_rate_asymmetry_is_recovered():
     # Four populations with |mu_alpha_pos - mu_alpha_neg| >= 0.1, both signs, 20 subjects
     # x 150 trials each, fitted with SVI (full-rank Gaussian guide), vmapped over populations.
