@@ -1,0 +1,67 @@
+"""Content-addressed on-disk cache of model requests and answers.
+
+A request (chat messages, model name, sampling settings) is keyed by the SHA-256 of its
+canonical JSON (sorted keys, no whitespace), so the same request always maps to the same
+file ``<root>/<key[:2]>/<key>.json``.  Writes go to a temporary file in the same directory,
+are flushed and fsynced, then renamed over the target with ``os.replace`` (atomic on POSIX):
+a reader sees either no entry or a complete one, concurrent writers of the same key leave
+one complete copy, and a kill at any point leaves at most a stray ``*.tmp`` that is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+
+def request_key(request: Any) -> str:
+    """SHA-256 hex digest of the canonical JSON of ``request`` (must be JSON-serialisable)."""
+    try:
+        blob = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except TypeError as error:
+        raise TypeError(f"request must be JSON-serialisable: {error}") from None
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class Cache:
+    """Directory-backed cache: ``get(request) -> answer | None``, ``put(request, answer)``."""
+
+    def __init__(self, root: "str | os.PathLike[str]"):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, request: Any) -> Optional[str]:
+        path = self._path(request_key(request))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return json.load(handle)["answer"]
+        except FileNotFoundError:
+            return None
+
+    def put(self, request: Any, answer: str) -> None:
+        if not isinstance(answer, str):
+            raise TypeError(f"answer must be a str, got {type(answer).__name__}")
+        key = request_key(request)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=key[:8], suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"request": request, "answer": answer}, handle, ensure_ascii=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.root.glob("*/*.json"))
