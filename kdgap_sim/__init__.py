@@ -31,7 +31,7 @@ _NAMES = {
 }
 
 _SUBPACKAGES = (
-    "agents", "decisions", "envs", "fitting", "horizon", "metrics", "rewards", "sweep",
+    "agents", "decisions", "envs", "fitting", "horizon", "llm", "metrics", "rewards", "sweep",
     "validation", "verify",
 )
 
