@@ -15,7 +15,7 @@ Both are then scored on the true problem (MSE, Brier, log loss, regret). When
 the family cannot represent ``P`` exactly, the MSE fit spends its capacity on
 the frequent states and can be wrong where the decision flips, while the
 decision-loss fit gets the decisions right at a large MSE: each objective ranks
-the two predictors in its own favour (THEORY.md section 2; Anand et al. 2025,
+the two predictors in its own favour (theory/THEORY.md section 2; Anand et al. 2025,
 arXiv 2501.06086).
 
 Example:

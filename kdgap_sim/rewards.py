@@ -12,7 +12,7 @@ reward :math:`p - [p(1-q)^2 + (1-p)q^2]` is maximised at :math:`q = p` with
 value :math:`p^2`, which increases in :math:`p`: answering well and stating the
 true probability are jointly optimal. The log-score optimum :math:`p - H(p)` is
 not monotone in :math:`p` (below :math:`p = 1/(1+e)`), so an unbounded rule
-breaks that guarantee (THEORY.md section 6).
+breaks that guarantee (theory/THEORY.md section 6).
 
 Source: Damani et al. (2025), "Beyond Binary Rewards" (RLCR), arXiv 2507.16806.
 

@@ -31,6 +31,12 @@ def is_tracer(value: Any) -> bool:
 
 
 def _summarise(value: Any) -> str:
+    """``repr`` of a value as a user wrote it: NumPy/JAX scalars and arrays as Python numbers."""
+    if isinstance(value, (np.generic, np.ndarray, jax.Array)) and not is_tracer(value):
+        array = np.asarray(value)
+        if np.issubdtype(array.dtype, np.floating):  # float32 1.8 reads 1.8, not 1.7999999523
+            array = np.array([float(str(x)) for x in array.ravel()]).reshape(array.shape)
+        value = array.item() if array.ndim == 0 else array.tolist()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

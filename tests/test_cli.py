@@ -73,3 +73,22 @@ def test_simulate_non_utf8_config_names_the_file(tmp_path, capsys):
     path.write_bytes(b"\xff seed = 3\n")
     assert cli.main(["simulate", str(path)]) == 2
     assert "latin1.toml" in capsys.readouterr().err
+
+
+def test_non_integer_flag_names_the_value_not_an_internal_function(capsys):
+    # argparse reports a type function's ValueError as "invalid n_seeds_int value"; the
+    # message must quote what the user typed and say what was expected instead.
+    for flag in ("--seeds", "--steps", "--seed"):
+        with pytest.raises(SystemExit):
+            cli.main(["demo", flag, "abc"])
+        err = capsys.readouterr().err
+        assert f"argument {flag}: expected an integer, got 'abc'" in err
+        assert "_int" not in err
+
+
+def test_demo_error_names_out_only_when_it_was_given(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / cli.DEMO_OUT).write_text("")   # the default folder's name is taken by a file
+    assert cli.main(["demo", "--seeds", "2", "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--out" not in err and "the default output folder" in err

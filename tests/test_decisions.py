@@ -17,7 +17,7 @@ def protect():
 
 
 def test_protect_example_numbers(protect):
-    # THEORY.md s2, exact: MSE 0.05 * 0.049^2; cost 100 E[p]; optimum .95*.1 + .05*1.
+    # theory/THEORY.md s2, exact: MSE 0.05 * 0.049^2; cost 100 E[p]; optimum .95*.1 + .05*1.
     r = dec.evaluate(protect, [0.001, 0.001])
     assert r.mse == pytest.approx(0.05 * 0.049**2, rel=1e-5)
     assert r.expected_loss == pytest.approx(0.345, rel=1e-5)

@@ -72,7 +72,7 @@ def test_forced_actions_are_taken_and_marked(bandit):
 
 
 def test_ucb1_regret_between_lai_robbins_and_auer():
-    """THEORY.md section 1: Bernoulli (0.5, 0.6), T = 10^4, 50 runs.
+    """theory/THEORY.md section 1: Bernoulli (0.5, 0.6), T = 10^4, 50 runs.
 
     Lai-Robbins term sum D / KL * ln T = 45.1; Auer et al. bound 737.3. The mean
     regret must exceed the lower term and stay below the bound by 4 standard errors.

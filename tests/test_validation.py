@@ -85,3 +85,15 @@ def test_check_shape():
     validation.check_shape("probs", [0.1, 0.2], (2,))
     with pytest.raises(ValueError, match=r"probs must have shape \(3,\)"):
         validation.check_shape("probs", [0.1, 0.2], (3,))
+
+
+def test_messages_show_numpy_and_jax_values_as_python_numbers():
+    import jax.numpy as jnp
+
+    for value, shown in ((np.float32(1.8), "got 1.8"), (jnp.asarray(1.5), "got 1.5"),
+                         (jnp.asarray([0.5, 1.8]), "got [0.5, 1.8]")):
+        with pytest.raises(ValueError) as err:
+            validation.check_in_domain("follow_prob", value, "unit")
+        message = str(err.value)
+        assert shown in message, message
+        assert "np.float32" not in message and "Array(" not in message and "dtype" not in message

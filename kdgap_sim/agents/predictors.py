@@ -106,7 +106,7 @@ class RescorlaWagner(Predictor):
     On forced trials (no agency) every update uses ``alpha_forced`` for both
     signs. With rewards in {0, 1} and ``P(r = 1) = p`` the chosen-action value
     has stationary mean :math:`V^* = \alpha^+ p / (\alpha^+ p + \alpha^-(1-p))`
-    (THEORY.md section 3).
+    (theory/THEORY.md section 3).
 
     Args:
       asymmetric: if False, ``alpha_pos`` (chosen) and ``alpha_unchosen_pos``

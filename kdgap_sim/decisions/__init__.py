@@ -16,9 +16,9 @@ calibration, returning the violating states with their weight.
 
 Sources: Anand, Sawant, Reinhardt, Gros (2025), arXiv 2501.06086 (policy
 equivalence); Zhao, Kim, Sahoo, Ma, Ermon (2021), NeurIPS, arXiv 2107.05719
-(decision calibration). THEORY.md section 2.
+(decision calibration). theory/THEORY.md section 2.
 
-Example (THEORY.md section 2: 5% of states critical, predictor says 0.001):
+Example (theory/THEORY.md section 2: 5% of states critical, predictor says 0.001):
   >>> import kdgap_sim as kd
   >>> problem = kd.decisions.protect_or_not_problem()
   >>> report = kd.decisions.evaluate(problem, [0.001, 0.001])

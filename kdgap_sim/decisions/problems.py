@@ -129,7 +129,7 @@ def protect_or_not_problem(
     protect_cost: float = 1.0,
     damage: float = 100.0,
 ) -> DecisionProblem:
-    """THEORY.md section 2: protect (cost 1) or not (cost 100 if the event occurs).
+    """theory/THEORY.md section 2: protect (cost 1) or not (cost 100 if the event occurs).
 
     Two states: normal (index 0, weight ``1 - critical_fraction``, event
     probability ``p_normal``) and critical (index 1). Actions: 0 = do not

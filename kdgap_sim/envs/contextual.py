@@ -11,7 +11,7 @@ in that state. Three environments:
   action flipped.
 - :class:`EventDecision`: one binary event per state (``P(event | s)``) and a
   payoff for each action under "no event" / "event": the protect-or-not
-  problem of THEORY.md section 2 is its default.
+  problem of theory/THEORY.md section 2 is its default.
 - :class:`LinearContextualBandit`: Gaussian features ``x ~ N(0, I)``, rewards
   ``Bernoulli(sigmoid(W x + b))``; :meth:`LinearContextualBandit.critical_params`
   makes the optimal action flip on a tail of probability ``critical_fraction``.
@@ -225,7 +225,7 @@ class EventDecision(Environment):
 
     Each trial: a state ``s ~ state_probs`` is observed (its index), the
     event occurs with probability ``event_probs[s]``, and action ``a`` earns
-    ``payoffs[a, event]``. The default (``n_states=2``) is THEORY.md section 2:
+    ``payoffs[a, event]``. The default (``n_states=2``) is theory/THEORY.md section 2:
     action 0 = do not protect (payoff 0, or -100 if the event occurs), action
     1 = protect (-1); state 0 is normal (weight 0.95, ``p = 0.001``), the last
     state critical (weight 0.05, ``p = 0.05``); protecting is optimal iff ``p > 0.01``.
@@ -324,7 +324,7 @@ class EventDecision(Environment):
 
 
 def protect_or_not(n_states: int = 2) -> EventDecision:
-    """The THEORY.md section 2 problem (registered as ``"protect-or-not"``)."""
+    """The theory/THEORY.md section 2 problem (registered as ``"protect-or-not"``)."""
     return EventDecision(n_states=n_states, n_choices=2)
 
 

@@ -22,7 +22,7 @@ from kdgap_sim.fitting.recovery import (
     simulate_arrays,
     simulate_log,
 )
-from kdgap_sim.fitting.inference import fit, numpyro_model, subject_log_lik
+from kdgap_sim.fitting.inference import centering, fit, numpyro_model, subject_log_lik
 from kdgap_sim.fitting.diagnostics import FitWarning, diagnostics, worst_mixing
 from kdgap_sim.fitting.predictive import add_posterior_predictive, posterior_predictive
 from kdgap_sim.fitting.comparison import compare, loo
@@ -53,6 +53,7 @@ __all__ = [
     "simulate_arrays",
     "simulate_log",
     "diagnostics",
+    "centering",
     "fit",
     "loo",
     "make_model",

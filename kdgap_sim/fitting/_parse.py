@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from kdgap_sim.fitting.coding import infer_coding
 from kdgap_sim.fitting.data import _FALSE, _MEAN_COLUMN, _OUTCOME_COLUMN, _TRUE, ALIASES, MAX_INFERRED_ACTIONS, _find
 
 
@@ -224,33 +225,49 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
     # -- choices, rationale, outcome columns ----------------------------
     choice_col = found["choice"]
     choice = _integers(_numeric(df, choice_col, rows), choice_col, rows)
-    base = (0 if (choice == 0).any() else 1) if choice_base == "auto" else choice_base
+    rationale_raw = rationale_none = None
+    if found["rationale"] is not None:
+        values = _numeric(df, found["rationale"], rows, allow_missing=True)
+        rationale_none = np.isnan(values) | (values == -1)  # empty or -1: no rationale logged
+        rationale_raw = _integers(np.where(rationale_none, np.nan, values), found["rationale"], rows)
+    if n_actions is None:
+        for column, values in ((choice_col, choice), (found["rationale"], rationale_raw)):
+            if values is not None and values.max() >= MAX_INFERRED_ACTIONS:
+                i = int(np.argmax(values))
+                raise rows.error(
+                    i, column,
+                    f"action {values[i]} would make {values[i] + 1} actions; n_actions is "
+                    f"inferred only up to {MAX_INFERRED_ACTIONS} (a larger value is likely a typo): "
+                    "pass n_actions explicitly if the task has that many")
+    n_columns = sum(1 for c in columns if _OUTCOME_COLUMN.match(c)) or None
+    # Out-of-range values under a given coding: name the row (infer_coding sees only labels).
+    guess = choice_base
+    if choice_base == "auto" and n_actions is not None and not (
+            (choice == 0).any() and choice.max() == n_actions):  # else infer_coding explains
+        guess = 0 if (choice == 0).any() else 1
+    if guess != "auto" and n_actions is not None:
+        for column, values in ((choice_col, choice), (found["rationale"], rationale_raw)):
+            if values is not None:
+                values = values if column == choice_col else np.where(rationale_none, guess, values)
+                _check_range(values - guess, 0, n_actions - 1, column, guess, rows)
+    labels = choice if rationale_raw is None else np.concatenate([choice, rationale_raw[~rationale_none]])
+    # Labels below the base are left to the range check below, which names the row.
+    low = 0 if choice_base == "auto" else choice_base
+    labels = labels[labels >= low] if (labels >= low).any() else labels
+    try:
+        coding = infer_coding(labels, None if choice_base == "auto" else int(choice_base), n_actions,
+                              n_columns=n_columns)
+    except ValueError as error:
+        raise ValueError(f"choice log {source}: {error}") from None
+    base, n_actions = coding.base, coding.n_actions
     choice = choice - base
     outcome_cols = sorted(
         ((int(m.group(1)) - base, c) for c in columns if (m := _OUTCOME_COLUMN.match(c))),
     )
     rationale = None
-    if found["rationale"] is not None:
-        values = _numeric(df, found["rationale"], rows, allow_missing=True)
-        rationale_none = np.isnan(values) | (values == -1)  # empty or -1: no rationale logged
-        values = np.where(rationale_none, np.nan, values)
+    if rationale_raw is not None:
         # Shifted by the base with "none" kept apart: a 0 in 1-based coding is out of range, not "none".
-        rationale = np.where(rationale_none, -1, _integers(values, found["rationale"], rows) - base)
-    if n_actions is None:
-        candidates = [int(choice.max()) + 1, 2]
-        if rationale is not None:
-            candidates.append(int(rationale.max()) + 1)
-        for column, values in ((choice_col, choice), (found["rationale"], rationale)):
-            if values is not None and values.max() >= MAX_INFERRED_ACTIONS:
-                i = int(np.argmax(values))
-                raise rows.error(
-                    i, column,
-                    f"action {values[i] + base} would make {values[i] + 1} actions; n_actions is "
-                    f"inferred only up to {MAX_INFERRED_ACTIONS} (a larger value is likely a typo): "
-                    "pass n_actions explicitly if the task has that many")
-        if outcome_cols:
-            candidates.append(len(outcome_cols))
-        n_actions = max(candidates)
+        rationale = np.where(rationale_none, -1, rationale_raw - base)
     _check_range(choice, 0, n_actions - 1, choice_col, base, rows)
     if rationale is not None:
         _check_range(np.where(rationale_none, 0, rationale), 0, n_actions - 1, found["rationale"], base, rows)
@@ -406,6 +423,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
         source=source,
         block=None if block is None else pad(block, -1, np.int32),
         means=None if means is None else pad(means, np.nan, np.float32, (n_actions,)),
+        coding_note=coding.note,
     )
 
 

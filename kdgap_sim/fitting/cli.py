@@ -39,8 +39,10 @@ def add_subcommand(subparsers) -> None:
     p.add_argument("--target-accept", type=float, default=0.8)
     p.add_argument("--svi-steps", type=_positive_int, default=3000)
     p.add_argument("--choice-base", choices=("auto", "0", "1"), default="auto",
-                   help="coding of choices in the log (default: 0-based if any choice is 0)")
-    p.add_argument("--n-actions", type=_positive_int, default=None)
+                   help="coding of choices in the log (default: 0-based if any choice is 0; "
+                        "mixed evidence is an error asking for this option)")
+    p.add_argument("--n-actions", type=_positive_int, default=None,
+                   help="number of actions (default: inferred from the labels used)")
     p.add_argument("--ppc-draws", type=_positive_int, default=100,
                    help="posterior draws used for the posterior predictive figure")
     p.add_argument("--seed", type=seed_int, default=0, help="root random seed, in [0, 2**32)")
@@ -125,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else str(pathlib.Path(args.log).resolve().parent)
     out = check_output_path("--out", out, folder=True)  # before the fit, not after it
     print(log)
+    print(f"coding: {log.coding_note}")
     key = jax.random.key(args.seed)
     idata = fit(key, log, model, hierarchical=args.hierarchical, method=args.method,
                 num_warmup=args.warmup, num_samples=args.draws, num_chains=args.chains,
@@ -138,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
               f"divergences {attrs['n_divergent']:.0f}")
     else:
         print("SVI: independent draws from the Gaussian guide; R-hat and divergences do not apply "
-              f"(final ELBO loss {attrs['svi_final_loss']:.2f})")
+              f"(final ELBO loss {attrs['svi_final_loss']:.2f}); {attrs['intervals']}")
     ppc = posterior_predictive(jax.random.fold_in(key, 1), idata, log, model, args.ppc_draws)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{pathlib.Path(args.log).stem}_{model.name}"

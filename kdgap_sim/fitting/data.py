@@ -35,7 +35,9 @@ differ (only the order of trials matters).
 
 Choices (and rationales, and the ``<a>`` of ``outcome_<a>``) are 0-based or
 1-based (hBayesDM's coding); ``choice_base="auto"`` reads them as 0-based if
-any choice is 0 and as 1-based otherwise. Numbers must be numbers (a JSON
+any choice is 0 and as 1-based otherwise, and refuses mixed evidence (0 with
+labels up to 2 or more, unused labels, a lone top label: see
+:mod:`~kdgap_sim.fitting.coding`); ``log.coding_note`` says what was decided. Numbers must be numbers (a JSON
 ``true`` is refused) and subject and context labels strings or numbers.
 Without ``n_actions``, the number of actions is inferred from the largest
 action, up to :data:`MAX_INFERRED_ACTIONS` (1024): a larger one is taken for
@@ -156,6 +158,8 @@ class ChoiceLog:
       means: generative mean of every action ``[S, T, K]``, or None.
       choice_base: 0 or 1, the coding the log used.
       source: where the log came from.
+      coding_note: how the coding and the number of actions were decided
+        (:func:`~kdgap_sim.fitting.coding.infer_coding`).
 
     Example:
       >>> import kdgap_sim as kd
@@ -186,6 +190,7 @@ class ChoiceLog:
     source: str = "arrays"
     block: np.ndarray | None = None
     means: np.ndarray | None = None
+    coding_note: str = ""
 
     # -- shape and content ------------------------------------------------
     @property

@@ -141,7 +141,10 @@ class RewardPunishmentModel(ChoiceModel):
 
     def for_log(self, log: ChoiceLog) -> RewardPunishmentModel:
         if log.n_actions != 4:
-            raise ValueError(f"model {self.name!r} is defined for 4 actions, the log has {log.n_actions}")
+            raise ValueError(
+                f"model {self.name!r} is defined for 4 actions, the log has {log.n_actions} "
+                f"({log.coding_note or 'coding given'}); if the log's coding was misread, pass "
+                "choice_base= / n_actions= (CLI: --choice-base, --n-actions)")
         if not log.has_gain_loss:
             raise ValueError(f"model {self.name!r} needs 'gain' and 'loss' columns")
         if log.has_forced:

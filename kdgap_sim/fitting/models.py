@@ -254,7 +254,8 @@ class AgentModel(ChoiceModel):
         if self.n_actions is not None and log.n_actions != self.n_actions:
             raise ValueError(
                 f"model {self.name!r} is defined for {self.n_actions} actions, "
-                f"the log has {log.n_actions}"
+                f"the log has {log.n_actions} ({log.coding_note or 'coding given'}); if the log's "
+                f"coding was misread, pass choice_base= / n_actions= (CLI: --choice-base, --n-actions)"
             )
         if "full_feedback" in self.requires and not log.has_full_feedback:
             raise ValueError(

@@ -1,4 +1,4 @@
-"""The paper gallery: one runnable script per THEORY.md section.
+"""The paper gallery: one runnable script per theory/THEORY.md section.
 
 The scripts live inside the package (``kdgap_sim/gallery/sec<N>_<name>.py``)
 so that ``kdgap gallery`` works after ``pip install .``; ``docs/gallery/README.md``

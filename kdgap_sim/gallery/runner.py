@@ -1,7 +1,7 @@
 """Discovery and running of gallery scripts, and the ``kdgap gallery`` subcommand.
 
 A gallery script is a module ``kdgap_sim/gallery/sec<N>_<name>.py`` (``N`` is
-its THEORY.md section) that defines ``TITLE`` (one line: the result and its
+its theory/THEORY.md section) that defines ``TITLE`` (one line: the result and its
 paper) and ``main(quick: bool, out_dir: str) -> dict`` returning its key
 numbers; ``main`` prints them next to the paper's (:func:`comparison_table`)
 and saves its figure as PNG and PDF in ``out_dir``. Adding a script is adding
@@ -38,7 +38,7 @@ class Entry(NamedTuple):
 
 
 def entries() -> list[Entry]:
-    """Every gallery script, ordered by THEORY.md section then name.
+    """Every gallery script, ordered by theory/THEORY.md section then name.
 
     Example:
       >>> from kdgap_sim import gallery
@@ -125,7 +125,7 @@ def figure_path(out_dir: str, name: str) -> str:
 def _handler(args: argparse.Namespace) -> int:
     if args.list:
         for entry in resolve(args.names):
-            print(f"{entry.name:<24} THEORY.md section {entry.section}: {entry.title}")
+            print(f"{entry.name:<24} theory/THEORY.md section {entry.section}: {entry.title}")
         return 0
     run(args.names, quick=args.quick, out_dir=args.out)
     return 0
@@ -134,7 +134,7 @@ def _handler(args: argparse.Namespace) -> int:
 def add_subcommand(subparsers) -> None:
     """Adds ``kdgap gallery [NAME...] [--quick] [--out DIR] [--list]``."""
     parser = subparsers.add_parser(
-        "gallery", help="reproduce the papers' results (one script per THEORY.md section)"
+        "gallery", help="reproduce the papers' results (one script per theory/THEORY.md section)"
     )
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help="scripts to run, e.g. sec1_greedy or greedy (default: all)")

@@ -1,4 +1,4 @@
-"""THEORY.md section 1: greedy LLM-like agents, the knowing-doing gap, coverage, frequency bias.
+"""theory/THEORY.md section 1: greedy LLM-like agents, the knowing-doing gap, coverage, frequency bias.
 
 Schmied et al. (2025), "LLMs are Greedy Agents", arXiv 2504.16078. Setting: a
 10-armed Bernoulli bandit (probabilities evenly spaced 0.25..0.75, best arm

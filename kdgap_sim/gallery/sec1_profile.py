@@ -1,4 +1,4 @@
-"""THEORY.md section 1: the knowing-doing profile (bsuite-style radar) of the section-1 presets.
+"""theory/THEORY.md section 1: the knowing-doing profile (bsuite-style radar) of the section-1 presets.
 
 Each agent is scored on six axes in [0, 1] by :func:`kdgap_sim.knowing_doing_profile`
 on the standard battery (5-armed Bernoulli bandit, probabilities 0.25..0.75):

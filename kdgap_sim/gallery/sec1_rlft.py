@@ -1,4 +1,4 @@
-"""THEORY.md section 1, RL fine-tuning part: RLFT narrows the knowing-doing gap.
+"""theory/THEORY.md section 1, RL fine-tuning part: RLFT narrows the knowing-doing gap.
 
 Schmied et al. (2025), "LLMs are Greedy Agents: Effects of RL Fine-tuning on
 Decision-Making Abilities", arXiv 2504.16078: fine-tuning with a PPO-style

@@ -1,4 +1,4 @@
-"""THEORY.md section 2: accurate on average, wrong where it matters.
+"""theory/THEORY.md section 2: accurate on average, wrong where it matters.
 
 Anand, Sawant, Reinhardt, Gros (2025), "All AI Models are Wrong, but Some are
 Optimal", arXiv 2501.06086.

@@ -1,4 +1,4 @@
-r"""THEORY.md section 3: optimism bias recovered from choices, and vanishing without agency.
+r"""theory/THEORY.md section 3: optimism bias recovered from choices, and vanishing without agency.
 
 Sources: Lefebvre et al. (2017), Nat. Hum. Behav. 1, 0067 (partial feedback:
 :math:`\alpha_c^+ > \alpha_c^-`); Palminteri et al. (2017), PLoS Comput. Biol.
@@ -7,7 +7,7 @@ Sources: Lefebvre et al. (2017), Nat. Hum. Behav. 1, 0067 (partial feedback:
 (no asymmetry when the choice is imposed); Schubert et al. (2024), ICML,
 arXiv 2402.03969 (the same three results in meta-RL agents and LLMs).
 
-Task (THEORY.md): two arms paying 0.5 or 0, four contexts with reward
+Task (theory/THEORY.md): two arms paying 0.5 or 0, four contexts with reward
 probabilities 25/25, 25/75, 75/25, 75/75 %, 24 trials each (96 trials). Each
 context is simulated as its own two-armed bandit (values start at
 :math:`Q_0 = 0.25`, the mean payoff); the fitted models keep values per context,

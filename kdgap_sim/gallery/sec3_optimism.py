@@ -1,4 +1,4 @@
-r"""THEORY.md section 3: optimism bias, its steady state, and the confirmation advantage.
+r"""theory/THEORY.md section 3: optimism bias, its steady state, and the confirmation advantage.
 
 Sources: Lefebvre et al. (2017), Nat. Hum. Behav. 1, 0067; Caze & van der Meer
 (2013), Biol. Cybern. 107:711; Lefebvre, Summerfield & Bogacz (2022), Neural
@@ -41,7 +41,7 @@ from kdgap_sim.gallery.runner import comparison_table, figure_path
 
 TITLE = "Optimism bias: V* steady state, separation, Lefebvre 2022 confirmation advantage"
 V_STAR_TABLE = ((0.25, 0.3, 0.1, 0.5), (0.75, 0.3, 0.1, 0.9), (0.25, 0.1, 0.3, 0.1), (0.5, 0.2, 0.2, 0.5))
-SEPARATION_TABLE = {  # (p1, p2): {k: separation} from THEORY.md (derived)
+SEPARATION_TABLE = {  # (p1, p2): {k: separation} from theory/THEORY.md (derived)
     (0.1, 0.2): {1 / 3: 0.041, 1.0: 0.100, 3.0: 0.179},
     (0.8, 0.9): {1 / 3: 0.179, 1.0: 0.100, 3.0: 0.041},
 }
@@ -53,7 +53,7 @@ BURN_IN = 200
 
 
 def v_star(p, alpha_pos, alpha_neg):
-    """Stationary mean of the value: ``a+ p / (a+ p + a- (1 - p))`` (THEORY.md section 3)."""
+    """Stationary mean of the value: ``a+ p / (a+ p + a- (1 - p))`` (theory/THEORY.md section 3)."""
     return alpha_pos * p / (alpha_pos * p + alpha_neg * (1 - p))
 
 

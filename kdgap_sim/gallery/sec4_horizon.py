@@ -1,4 +1,4 @@
-"""THEORY.md section 4: long-horizon execution, self-conditioning, and thinking.
+"""theory/THEORY.md section 4: long-horizon execution, self-conditioning, and thinking.
 
 Sinha, Arun, Goel, Staab, Geiping (2025), "The Illusion of Diminishing
 Returns: Measuring Long Horizon Execution in LLMs", arXiv 2509.09677.

@@ -1,4 +1,4 @@
-"""THEORY.md section 5: outputs as actions, on-policy vs off-policy entropy.
+"""theory/THEORY.md section 5: outputs as actions, on-policy vs off-policy entropy.
 
 Asvin G., Lindsey (2026), "From Simulation to Enaction: Post-trained Language
 Models Recognize and React to their own Generations", arXiv 2605.25459.

@@ -1,4 +1,4 @@
-"""THEORY.md section 6: binary vs RLCR (Brier) rewards and calibration.
+"""theory/THEORY.md section 6: binary vs RLCR (Brier) rewards and calibration.
 
 Damani, Puri, Slocum, Shenfeld, Choshen, Kim, Andreas (2025), "Beyond Binary
 Rewards: Training LMs to Reason About Their Uncertainty", arXiv 2507.16806.

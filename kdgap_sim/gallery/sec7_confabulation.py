@@ -1,4 +1,4 @@
-"""THEORY.md section 7: confident confabulation on Alice in Wonderland (AIW) problems.
+"""theory/THEORY.md section 7: confident confabulation on Alice in Wonderland (AIW) problems.
 
 Nezhurina, Cipolina-Kun, Cherti, Jitsev (2024), "Alice in Wonderland: Simple
 Tasks Showing Complete Reasoning Breakdown in State-Of-the-Art Large Language

@@ -1,6 +1,6 @@
 """Analysis of (stated confidence, correctness) logs and of rationale faithfulness.
 
-THEORY.md section 7 (Nezhurina et al. 2024, "Alice in Wonderland", arXiv
+theory/THEORY.md section 7 (Nezhurina et al. 2024, "Alice in Wonderland", arXiv
 2406.02061): models fail confidently, with explanations that do not match
 their computation, and accuracy fluctuates across variations of equal
 difficulty. Given a log with one row per trial — the problem variation, whether

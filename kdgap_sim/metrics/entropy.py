@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from kdgap_sim import validation
+from kdgap_sim.metrics.report import mean_and_se
 from kdgap_sim.agents import surprise
 from kdgap_sim.agents.surprise import (
     GenerationSummary,
@@ -73,12 +74,6 @@ def mean_entropy_per_rollout(out: Any) -> np.ndarray:
     return np.asarray(out.entropy_sum, np.float64) / np.maximum(np.asarray(out.n_steps), 1)
 
 
-def _mean_se(values: np.ndarray) -> tuple[float, float]:
-    values = np.asarray(values, np.float64).ravel()
-    se = values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else float("nan")
-    return float(values.mean()), float(se)
-
-
 def entropy_ratio(on_policy: Any, off_policy: Any) -> EntropyRatio:
     """Ratio of mean off-policy to mean on-policy entropy, with its delta-method error.
 
@@ -93,8 +88,8 @@ def entropy_ratio(on_policy: Any, off_policy: Any) -> EntropyRatio:
       >>> r.ratio
       1.0
     """
-    on, on_se = _mean_se(mean_entropy_per_rollout(on_policy))
-    off, off_se = _mean_se(mean_entropy_per_rollout(off_policy))
+    on, on_se = mean_and_se(mean_entropy_per_rollout(on_policy))
+    off, off_se = mean_and_se(mean_entropy_per_rollout(off_policy))
     if on <= 0:
         raise ValueError(f"on-policy entropy must be positive to form a ratio, got {on}")
     ratio = off / on

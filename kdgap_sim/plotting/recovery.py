@@ -1,6 +1,6 @@
 """Posterior recovery: true parameter against posterior mean, with credible intervals.
 
-Parameter recovery (THEORY.md, cross-cutting results): simulate from known
+Parameter recovery (theory/THEORY.md, cross-cutting results): simulate from known
 parameters, fit, and report the correlation of true and estimated values and
 the coverage of the credible intervals (about 90% for 90% intervals).
 """

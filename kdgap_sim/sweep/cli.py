@@ -149,7 +149,7 @@ def _sweep(args: argparse.Namespace) -> int:
         stats = last_run_stats()
         print(f"sweep {args.config}: {cfg['grid']!r}, {cfg['n_steps']} steps, store {cfg['store']}")
         print(
-            f"chunks: {stats.n_chunks} of {stats.chunk_size} points; computed {stats.n_computed}, "
+            f"{stats.n_chunks} chunk(s) of up to {stats.chunk_size} points; computed {stats.n_computed}, "
             f"skipped {stats.n_skipped}; {stats.seconds:.1f} s on {jax.device_count()} device(s), "
             f"{jax.process_count()} process(es)"
         )

@@ -1,6 +1,6 @@
 """An answer-plus-confidence agent trained under binary, RLCR or log-score reward.
 
-THEORY.md section 6 (Damani et al. 2025, "Beyond Binary Rewards", arXiv
+theory/THEORY.md section 6 (Damani et al. 2025, "Beyond Binary Rewards", arXiv
 2507.16806). A task has ``n_items`` questions; item ``i`` has ``n_answers``
 candidate answers, answer ``j`` being correct with probability ``c_ij``; its
 difficulty bin ``b_i`` (the feature the agent sees) fixes how likely its best

@@ -1,4 +1,4 @@
-"""Numerical checks of THEORY.md claims: ``kd.verify.run_all()`` or ``kdgap verify``."""
+"""Numerical checks of theory/THEORY.md claims: ``kd.verify.run_all()`` or ``kdgap verify``."""
 
 from kdgap_sim.verify.registry import (
     Check,

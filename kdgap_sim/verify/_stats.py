@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
+from kdgap_sim.metrics import report
 from kdgap_sim.verify.registry import Measurement
 
 # Tolerances are this many standard errors of the measured quantity: for a
@@ -17,10 +18,10 @@ Z = 4.0
 
 def mean_and_se(values) -> tuple[float, float]:
     """Mean of independent replicates and its standard error ``sd / sqrt(n)``."""
-    array = np.asarray(values, np.float64).ravel()
-    if array.size < 2:
-        raise ValueError(f"need at least 2 replicates for a standard error, got {array.size}")
-    return float(array.mean()), float(array.std(ddof=1) / np.sqrt(array.size))
+    size = np.size(values)
+    if size < 2:
+        raise ValueError(f"need at least 2 replicates for a standard error, got {size}")
+    return report.mean_and_se(values)
 
 
 def table_measurement(rows: Sequence[tuple[str, float, float, float]], note: str) -> Measurement:

@@ -1,7 +1,7 @@
-"""Verify checks of the bandit claims of THEORY.md (sections 1 and 3, cross-cutting).
+"""Verify checks of the bandit claims of theory/THEORY.md (sections 1 and 3, cross-cutting).
 
 Every check simulates with :func:`kdgap_sim.rollout_batch` and compares with a
-*claimed* function (the formula of THEORY.md), passed as an argument so that
+*claimed* function (the formula of theory/THEORY.md), passed as an argument so that
 tests can inject a deliberately wrong formula and see the check fail.
 
 - ``rw-steady-state``: asymmetric Rescorla-Wagner, ``V* = a+ p / (a+ p + a- (1 - p))``.
@@ -24,12 +24,12 @@ from kdgap_sim.verify._stats import Z, key_cached, mean_and_se, table_measuremen
 from kdgap_sim.verify.registry import Measurement, register
 
 # --------------------------------------------------------------------------
-# Claimed formulas (THEORY.md)
+# Claimed formulas (theory/THEORY.md)
 # --------------------------------------------------------------------------
 
 
 def steady_state_value(p: float, alpha_pos: float, alpha_neg: float) -> float:
-    """THEORY.md section 3: ``V* = a+ p / (a+ p + a- (1 - p))``."""
+    """theory/THEORY.md section 3: ``V* = a+ p / (a+ p + a- (1 - p))``."""
     return alpha_pos * p / (alpha_pos * p + alpha_neg * (1.0 - p))
 
 
@@ -101,7 +101,7 @@ V_STAR_TABLE = ((0.25, 0.3, 0.1), (0.75, 0.3, 0.1), (0.25, 0.1, 0.3), (0.5, 0.2,
 def measure_rw_steady_state(
     key, quick: bool, claimed: Callable[[float, float, float], float] = steady_state_value
 ) -> Measurement:
-    """Simulated stationary mean of Q vs ``claimed(p, a+, a-)`` on the THEORY.md table.
+    """Simulated stationary mean of Q vs ``claimed(p, a+, a-)`` on the theory/THEORY.md table.
 
     Tolerance: 4 s.e. of the across-seed mean of time-averaged Q.
     """
@@ -119,7 +119,7 @@ def measure_rw_steady_state(
     "rw-steady-state",
     claim="The asymmetric RW value of an option paid with prob. p converges in mean to V*",
     formula="V* = a+ p / (a+ p + a- (1 - p))",
-    source="THEORY.md s3 (derived); Lefebvre et al. 2017; Schubert et al. 2024 arXiv 2402.03969",
+    source="theory/THEORY.md s3 (derived); Lefebvre et al. 2017; Schubert et al. 2024 arXiv 2402.03969",
 )
 def check_rw_steady_state(key, quick: bool) -> Measurement:
     return measure_rw_steady_state(key, quick)
@@ -174,7 +174,7 @@ def measure_optimism_separation(
     "optimism-separation",
     claim="Optimism (k>1) separates rare rewards better, pessimism (k<1) common ones",
     formula="V*(p2) - V*(p1), V*(p) = k p / (k p + 1 - p); poor (.1,.2): .041/.100/.179",
-    source="THEORY.md s3 (derived); Caze & van der Meer 2013, Biol Cybern 107:711",
+    source="theory/THEORY.md s3 (derived); Caze & van der Meer 2013, Biol Cybern 107:711",
 )
 def check_optimism_separation(key, quick: bool) -> Measurement:
     return measure_optimism_separation(key, quick)
@@ -217,7 +217,7 @@ def measure_ucb1_bounds(
     "ucb1-regret-bounds",
     claim="UCB1 regret lies between the Lai-Robbins term and the Auer et al. bound",
     formula="sum D/KL ln T <= E[R_T] <= sum 8 ln T/D + (1+pi^2/3) sum D",
-    source="THEORY.md s1; Auer, Cesa-Bianchi, Fischer 2002; Lai & Robbins 1985",
+    source="theory/THEORY.md s1; Auer, Cesa-Bianchi, Fischer 2002; Lai & Robbins 1985",
 )
 def check_ucb1_bounds(key, quick: bool) -> Measurement:
     return measure_ucb1_bounds(key, quick)
@@ -289,7 +289,7 @@ def measure_log_regret(
     "ucb-log-regret",
     claim="UCB1 regret on a stationary Bernoulli bandit grows as O(log T)",
     formula="E[R_T] = a + c ln T over the tested range (max standardised residual <= 4)",
-    source="THEORY.md cross-cutting; Auer et al. 2002",
+    source="theory/THEORY.md cross-cutting; Auer et al. 2002",
 )
 def check_ucb_log_regret(key, quick: bool) -> Measurement:
     return measure_log_regret(key, quick, "faithful-ucb")
@@ -299,7 +299,7 @@ def check_ucb_log_regret(key, quick: bool) -> Measurement:
     "thompson-log-regret",
     claim="Thompson sampling regret on a stationary Bernoulli bandit grows as O(log T)",
     formula="E[R_T] = a + c ln T over the tested range (max standardised residual <= 4)",
-    source="THEORY.md cross-cutting; Agrawal & Goyal 2012, arXiv 1111.1797",
+    source="theory/THEORY.md cross-cutting; Agrawal & Goyal 2012, arXiv 1111.1797",
 )
 def check_thompson_log_regret(key, quick: bool) -> Measurement:
     return measure_log_regret(key, quick, "thompson")

@@ -1,4 +1,4 @@
-"""``kdgap verify [NAME...] [--quick] [--list] [--seed N]``: check THEORY.md numerically.
+"""``kdgap verify [NAME...] [--quick] [--list] [--seed N]``: check theory/THEORY.md numerically.
 
 Prints one row per check (measured, expected, tolerance, PASS/FAIL, seconds)
 and exits with status 1 if any check fails, 0 otherwise; an unknown check name
@@ -35,7 +35,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def add_subcommand(subparsers) -> None:
     """Adds ``verify`` to the ``kdgap`` parser."""
-    parser = subparsers.add_parser("verify", help="run the numerical checks of THEORY.md")
+    parser = subparsers.add_parser("verify", help="run the numerical checks of theory/THEORY.md")
     parser.add_argument("names", nargs="*", metavar="NAME", help="checks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller samples (under a minute)")
     parser.add_argument("--list", action="store_true", help="list the checks and exit")

@@ -1,4 +1,4 @@
-"""Verify checks of THEORY.md section 2: accurate predictions, poor decisions.
+"""Verify checks of theory/THEORY.md section 2: accurate predictions, poor decisions.
 
 - ``low-mse-high-regret``: the protect-or-not example. A predictor that says
   ``p = 0.001`` everywhere has MSE 1.2e-4 but regret 0.2 per decision; the
@@ -29,7 +29,7 @@ PROTECT = {
     "damage": 100.0,
 }
 PREDICTED = 0.001
-THEORY_MSE = 1.2e-4  # THEORY.md gives two significant digits
+THEORY_MSE = 1.2e-4  # theory/THEORY.md gives two significant digits
 
 
 def protect_example_claims(
@@ -109,7 +109,7 @@ def measure_low_mse_high_regret(
     "low-mse-high-regret",
     claim="A predictor with MSE 1.2e-4 can cost 2.4x the optimum: regret 0.2 per decision",
     formula="regret = f (damage p_c - cost) = 0.05 (100 x 0.05 - 1) = 0.2; cost 0.345 vs 0.145",
-    source="THEORY.md s2 (derived); Anand et al. 2025, arXiv 2501.06086",
+    source="theory/THEORY.md s2 (derived); Anand et al. 2025, arXiv 2501.06086",
 )
 def check_low_mse_high_regret(key, quick: bool) -> Measurement:
     return measure_low_mse_high_regret(key, quick)
@@ -150,7 +150,7 @@ def measure_training_rankings(
     "mse-vs-decision-training",
     claim="The best-fitting predictor can decide worse: MSE and decision loss rank fits oppositely",
     formula="MSE(fit_mse) < MSE(fit_dec) and regret(fit_mse) > regret(fit_dec)",
-    source="THEORY.md s2; Anand et al. 2025, arXiv 2501.06086",
+    source="theory/THEORY.md s2; Anand et al. 2025, arXiv 2501.06086",
 )
 def check_training_rankings(key, quick: bool) -> Measurement:
     return measure_training_rankings(key, quick)

@@ -1,4 +1,4 @@
-"""Verify checks of THEORY.md section 4: error accumulation over a long horizon.
+"""Verify checks of theory/THEORY.md section 4: error accumulation over a long horizon.
 
 Each check simulates the library: ``n_runs`` executors of
 :mod:`kdgap_sim.horizon` with constant step accuracy ``p`` (``eps0 = 1 - p``,
@@ -62,7 +62,7 @@ def simulate_task_accuracy(key, p: float, n_runs: int, n_steps: int) -> np.ndarr
 
 
 def horizon(s: float, p: float) -> float:
-    """THEORY.md section 4: ``H_s = ln s / ln p``."""
+    """theory/THEORY.md section 4: ``H_s = ln s / ln p``."""
     return math.log(s) / math.log(p)
 
 
@@ -119,7 +119,7 @@ def measure_horizon(
     "horizon-formula",
     claim="With constant step accuracy p and no self-correction, H_s = ln s / ln p",
     formula="H_0.5: p=0.9 -> 6.6, 0.99 -> 69.0, 0.999 -> 692.8",
-    source="THEORY.md s4 (derived); Sinha et al. 2025, arXiv 2509.09677",
+    source="theory/THEORY.md s4 (derived); Sinha et al. 2025, arXiv 2509.09677",
 )
 def check_horizon(key, quick: bool) -> Measurement:
     return measure_horizon(key, quick)
@@ -168,7 +168,7 @@ def measure_task_accuracy(
     "task-accuracy-power",
     claim="Task accuracy under i.i.d. step accuracy p is p^i",
     formula="A(i) = P(no error in steps 1..i) = p^i",
-    source="THEORY.md s4 and cross-cutting; Sinha et al. 2025, arXiv 2509.09677",
+    source="theory/THEORY.md s4 and cross-cutting; Sinha et al. 2025, arXiv 2509.09677",
 )
 def check_task_accuracy(key, quick: bool) -> Measurement:
     return measure_task_accuracy(key, quick)

@@ -1,4 +1,4 @@
-"""Verify checks for self-conditioning (THEORY.md 4) and outputs as actions (THEORY.md 5).
+"""Verify checks for self-conditioning (theory/THEORY.md 4) and outputs as actions (theory/THEORY.md 5).
 
 The generic closed forms (``H_s = ln s / ln p``, task accuracy ``p**i``) are
 checked elsewhere; these checks test what the simulations here add:

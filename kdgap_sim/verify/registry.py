@@ -1,4 +1,4 @@
-"""Registry of numerical checks of the claims in THEORY.md.
+"""Registry of numerical checks of the claims in theory/THEORY.md.
 
 A check is a function ``check(key, quick) -> Measurement`` registered under a
 name with the claim it tests and the formula. It measures a quantity by
@@ -51,7 +51,7 @@ class CheckResult(NamedTuple):
     Example:
       >>> from kdgap_sim import verify
       >>> m = verify.Measurement(measured=0.251, expected=0.25, tolerance=0.01, passed=True)
-      >>> r = verify.CheckResult("toy", "claim", "formula", "THEORY.md", *m[:4], m.details, 0.1)
+      >>> r = verify.CheckResult("toy", "claim", "formula", "theory/THEORY.md", *m[:4], m.details, 0.1)
       >>> r.name, r.passed
       ('toy', True)
     """
@@ -74,7 +74,7 @@ class Check:
 
     Example:
       >>> from kdgap_sim import verify
-      >>> check = verify.Check("toy", "1 + 1 = 2", "1 + 1", "THEORY.md", lambda key, quick: None)
+      >>> check = verify.Check("toy", "1 + 1 = 2", "1 + 1", "theory/THEORY.md", lambda key, quick: None)
       >>> check.name
       'toy'
     """
@@ -89,7 +89,7 @@ class Check:
 _CHECKS: dict[str, Check] = {}
 
 
-def register(name: str, *, claim: str, formula: str, source: str = "THEORY.md"):
+def register(name: str, *, claim: str, formula: str, source: str = "theory/THEORY.md"):
     """Decorator registering ``function(key, quick) -> Measurement`` under ``name``.
 
     Example (registers globally, so not executed here)::
@@ -185,7 +185,7 @@ def format_table(results: Iterable[CheckResult]) -> str:
     Example:
       >>> from kdgap_sim import verify
       >>> m = verify.Measurement(measured=0.251, expected=0.25, tolerance=0.01, passed=True)
-      >>> r = verify.CheckResult("toy", "claim", "formula", "THEORY.md", *m[:4], m.details, 0.1)
+      >>> r = verify.CheckResult("toy", "claim", "formula", "theory/THEORY.md", *m[:4], m.details, 0.1)
       >>> "PASS" in verify.format_table([r])
       True
     """

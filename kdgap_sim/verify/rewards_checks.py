@@ -1,4 +1,4 @@
-"""Verify checks of THEORY.md section 6 that use :mod:`kdgap_sim.rewards`.
+"""Verify checks of theory/THEORY.md section 6 that use :mod:`kdgap_sim.rewards`.
 
 - ``rewards.rlcr_optimum``: the expected RLCR reward is maximised at ``q = p``
   with value ``p**2``, checked by Monte Carlo on the sampled reward
@@ -24,7 +24,7 @@ _P_GRID = (0.1, 0.3, 0.5, 0.7, 0.9)
     "rewards.rlcr_optimum",
     claim="Expected RLCR reward 1[correct] - (q - 1[correct])^2 is maximised at q = p, value p^2",
     formula="E[R] = p - [p(1-q)^2 + (1-p) q^2]; argmax_q = p; max = p^2",
-    source="Damani et al. (2025), arXiv 2507.16806; THEORY.md section 6",
+    source="Damani et al. (2025), arXiv 2507.16806; theory/THEORY.md section 6",
 )
 def rlcr_optimum(key, quick: bool) -> Measurement:
     """Monte Carlo: for each p, mean sampled reward at q = p minus p^2, in units of its s.e.
@@ -66,7 +66,7 @@ def rlcr_optimum(key, quick: bool) -> Measurement:
     "rewards.log_score_non_monotone",
     claim="The optimal expected log-score reward p - H(p) is not monotone: p = 0.01 beats p = 0.2",
     formula="max_q E[c + c log q + (1-c) log(1-q)] = p - H(p); 0.01 -> -0.046, 0.2 -> -0.300",
-    source="THEORY.md section 6 (derived)",
+    source="theory/THEORY.md section 6 (derived)",
 )
 def log_score_non_monotone(key, quick: bool) -> Measurement:
     """Exact expectation via :func:`~kdgap_sim.rewards.expected_log_score_reward` on a q-grid.

@@ -1,4 +1,4 @@
-"""Verify checks of the scoring-rule claims of THEORY.md (section 6, cross-cutting).
+"""Verify checks of the scoring-rule claims of theory/THEORY.md (section 6, cross-cutting).
 
 - ``brier-proper``: ``argmin_q E[(q - Y)^2] = P(Y = 1)``, by sampling.
 - ``rlcr-expected-reward``: for ``R = 1[c] - (q - 1[c])^2`` (RLCR, arXiv 2507.16806)
@@ -82,7 +82,7 @@ def measure_brier_proper(
     "brier-proper",
     claim="The Brier score is proper: the expected score is minimised by the true probability",
     formula="argmin_q E[(q - Y)^2] = P(Y = 1)",
-    source="THEORY.md cross-cutting; Brier 1950",
+    source="theory/THEORY.md cross-cutting; Brier 1950",
 )
 def check_brier_proper(key, quick: bool) -> Measurement:
     return measure_brier_proper(key, quick)
@@ -112,7 +112,7 @@ def measure_rlcr_reward(
     "rlcr-expected-reward",
     claim="Under the RLCR reward, stating q = p is optimal and earns p^2 (increasing in p)",
     formula="E[R] = p - [p (1-q)^2 + (1-p) q^2], max at q = p: p^2",
-    source="THEORY.md s6 (derived); Damani et al. 2025, arXiv 2507.16806",
+    source="theory/THEORY.md s6 (derived); Damani et al. 2025, arXiv 2507.16806",
 )
 def check_rlcr_reward(key, quick: bool) -> Measurement:
     return measure_rlcr_reward(key, quick)
@@ -167,7 +167,7 @@ def measure_log_score(
     "log-score-non-monotone",
     claim="With a log-score term the optimal expected reward is non-monotone in p",
     formula="max_q E[R] = p - H(p), minimal at p = 1/(1+e) ~ 0.269; V(.01) = -.046 > V(.2) = -.300",
-    source="THEORY.md s6 (derived); Damani et al. 2025, arXiv 2507.16806",
+    source="theory/THEORY.md s6 (derived); Damani et al. 2025, arXiv 2507.16806",
 )
 def check_log_score(key, quick: bool) -> Measurement:
     return measure_log_score(key, quick)

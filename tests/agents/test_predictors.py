@@ -59,7 +59,7 @@ def test_rw_forced_trials_use_the_symmetric_forced_rate():
 
 
 def test_rw_long_run_mean_matches_v_star():
-    """THEORY.md section 3: stationary mean of Q is V* = a+ p / (a+ p + a- (1 - p)).
+    """theory/THEORY.md section 3: stationary mean of Q is V* = a+ p / (a+ p + a- (1 - p)).
 
     4000 independent agents on a one-armed Bernoulli bandit; Q is read after 300
     trials (the transient decays like (1 - 0.1)^300 < 1e-13). Tolerance: 4

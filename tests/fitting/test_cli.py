@@ -18,6 +18,7 @@ def test_fit_command_writes_netcdf_and_figure(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "mu_alpha_pos" in out and "hdi_5%" in out and "R-hat and divergences do not apply" in out
+    assert "point estimates only" in out
     idata = az.from_netcdf(str(tmp_path / "out" / "choices_rw.nc"))
     assert idata.posterior["alpha_pos"].shape == (1, 100, 3)
     assert (tmp_path / "out" / "choices_rw.png").stat().st_size > 10_000

@@ -241,7 +241,7 @@ def test_inferred_number_of_actions_is_capped(tmp_path):
                                          r"would make 100001 actions; n_actions is inferred only up to 1024"):
         ChoiceLog.load(path)
     largest = _df(choice=[0, 1, MAX_INFERRED_ACTIONS - 1, 1, 0])
-    assert ChoiceLog.from_dataframe(largest).n_actions == MAX_INFERRED_ACTIONS
+    assert ChoiceLog.from_dataframe(largest, choice_base=0, n_actions=MAX_INFERRED_ACTIONS).n_actions == MAX_INFERRED_ACTIONS
     with pytest.raises(ValueError, match=r"row 2 .*column 'rationale': action 5000"):
         ChoiceLog.from_dataframe(_df(rationale=[0, 5000, 0, 0, 0]))
     explicit = ChoiceLog.from_dataframe(_df(choice=[0, 1, 2000, 1, 0]), n_actions=2001)

@@ -15,6 +15,7 @@ def test_svi_fit_layout(svi_fit, log):
     assert list(post["param"].values) == ["alpha_pos", "alpha_neg", "beta"]
     assert svi_fit.log_likelihood["choices"].shape == (1, 200, 4)
     assert post.attrs["model"] == "asymmetric-rw" and post.attrs["method"] == "svi"
+    assert post.attrs["intervals"].startswith("point estimates only")
     beta = np.asarray(post["beta"])
     assert (beta >= 0).all() and (beta <= 20).all()
     # The log-likelihood group sums each subject's scored trials: padding adds nothing.

@@ -14,7 +14,7 @@ def test_task_accuracy_is_power():
 
 
 def test_horizon_values_from_theory():
-    # THEORY.md 4: H_0.5 at p = 0.9, 0.99, 0.999 is 6.6, 69.0, 692.8.
+    # theory/THEORY.md 4: H_0.5 at p = 0.9, 0.99, 0.999 is 6.6, 69.0, 692.8.
     np.testing.assert_allclose(horizon(0.5, np.array([0.9, 0.99, 0.999])), [6.579, 68.968, 692.80], rtol=2e-3)
     np.testing.assert_allclose(task_accuracy(0.95, horizon(0.3, 0.95)), 0.3, rtol=1e-5)
 

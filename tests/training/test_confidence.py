@@ -66,7 +66,7 @@ def test_validation():
 
 @pytest.mark.slow
 def test_log_score_reward_answers_hard_items_wrongly_on_purpose():
-    # THEORY.md section 6: with the log score the optimum p - H(p) falls below that of a sure
+    # theory/THEORY.md section 6: with the log score the optimum p - H(p) falls below that of a sure
     # wrong answer for p < 1/(1+e) ~ 0.27, so the two hardest bins (best answer right 14% and
     # 23% of the time) end with expected accuracy far below their best answers'.
     params, _ = confidence.train_confidence(jax.random.key(1), TASK, "log-score", n_updates=300)
