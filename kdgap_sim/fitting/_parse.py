@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from kdgap_sim.fitting.coding import infer_coding
-from kdgap_sim.fitting.data import _FALSE, _OUTCOME_COLUMN, _TRUE, ALIASES, MAX_INFERRED_ACTIONS, _find
+from kdgap_sim.fitting.data import _FALSE, _MEAN_COLUMN, _OUTCOME_COLUMN, _TRUE, ALIASES, MAX_INFERRED_ACTIONS, _find
 
 
 class _Rows:
@@ -140,7 +140,41 @@ def _labels(df, column: str, what: str, rows: _Rows) -> np.ndarray:
     return np.array([_label(v) for v in values], dtype=object)
 
 
-def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header_lines: int):
+def apply_column_map(df, columns: dict[str, str] | None, default_subject: str | None, source: str):
+    """Renames the mapped columns to our names and adds a ``subject`` column for a one-subject file.
+
+    ``columns`` maps our name (a key of :data:`ALIASES` or ``outcome_<a>``) to the log's
+    column; ValueError for a name we do not know or a column the log lacks.
+    """
+    if columns is not None:
+        if not isinstance(columns, dict):
+            raise TypeError(f"columns must be a dict {{our_name: their_name}}, got {type(columns).__name__}")
+        present = {str(c) for c in df.columns}
+        renames: dict[str, str] = {}
+        for ours, theirs in columns.items():
+            if not isinstance(ours, str) or not (
+                    ours in ALIASES or _OUTCOME_COLUMN.match(ours) or _MEAN_COLUMN.match(ours)):
+                raise ValueError(f"columns: unknown name {ours!r}; known names: "
+                                 f"{', '.join(ALIASES)}, outcome_<a>, mean_<a>")
+            if str(theirs) not in present:
+                raise ValueError(f"columns: {ours!r} is mapped to {theirs!r}, but choice log {source} "
+                                 f"has no such column; columns found: {sorted(present)}")
+            renames[str(theirs)] = ALIASES[ours][0] if ours in ALIASES else ours
+        clash = [o for t, o in renames.items() if o in present and o not in renames and t != o]
+        if clash:
+            raise ValueError(f"columns: choice log {source} already has a column named {clash[0]!r}; "
+                             "map that name to it or drop it")
+        df = df.rename(columns=renames)
+    if default_subject is not None:
+        if not isinstance(default_subject, (str, int)) or isinstance(default_subject, bool):
+            raise TypeError(f"default_subject must be a string label, got {default_subject!r}")
+        if _find([str(c) for c in df.columns], "subject") is None:
+            df = df.assign(subject=str(default_subject))
+    return df
+
+
+def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header_lines: int,
+                    columns: dict[str, str] | None = None, default_subject: str | None = None):
     """Resolves columns, validates every row and pads by subject; returns ``cls(...)``."""
     import pandas as pd
 
@@ -158,6 +192,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
     if n_actions is not None:
         validation.check_int("n_actions", n_actions, minimum=2)
     check_column_names(list(df.columns), source)
+    df = apply_column_map(df, columns, default_subject, source)
     df = df.reset_index(drop=True)
     rows = _Rows(source, header_lines)
     columns = [str(c) for c in df.columns]
@@ -293,25 +328,68 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
             i = int(np.argmax(bad))
             raise rows.error(i, found["confidence"], f"{confidence[i]} is not in [0, 1]")
 
-    # -- trials: strictly increasing within each subject -----------------
+    # -- blocks and trials: trials increase within a block, restart in each -----
+    block = None
+    if found["block"] is not None:
+        block_labels = _labels(df, found["block"], "block", rows)
+        block = np.zeros(len(df), dtype=np.int64)
     if found["trial"] is not None:
         trial = _integers(_numeric(df, found["trial"], rows), found["trial"], rows)
     else:
         trial = np.zeros(len(df), dtype=np.int64)
-        for k in range(len(order)):
-            rows_k = np.flatnonzero(subject_index == k)
-            trial[rows_k] = np.arange(1, rows_k.size + 1)
+    for k in range(len(order)):
+        rows_k = np.flatnonzero(subject_index == k)
+        if block is None:
+            if found["trial"] is None:
+                trial[rows_k] = np.arange(1, rows_k.size + 1)
+            continue
+        seen: dict[str, int] = {}
+        start = None
+        for j, i in enumerate(rows_k):
+            label = block_labels[i]
+            new_block = j == 0 or label != block_labels[rows_k[j - 1]]
+            if new_block and label in seen:
+                raise rows.error(int(i), found["block"],
+                                 f"block {label!r} of subject {subject[i]!r} appears again after other "
+                                 "blocks; the rows of a block must be consecutive")
+            if new_block:
+                seen[label] = len(seen)
+                if found["trial"] is None:
+                    count = 0
+                elif start is None:
+                    start = trial[i]
+                elif trial[i] != start:
+                    raise rows.error(int(i), found["trial"],
+                                     f"block {label!r} of subject {subject[i]!r} starts at trial "
+                                     f"{trial[i]}, not {start}: trial numbers must restart in each block")
+            block[i] = seen[label]
+            if found["trial"] is None:
+                count += 1
+                trial[i] = count
     stable = np.argsort(subject_index, kind="stable")
     same = subject_index[stable][1:] == subject_index[stable][:-1]
+    if block is not None:
+        same &= block[stable][1:] == block[stable][:-1]
     decreasing = same & (np.diff(trial[stable]) <= 0)
     if decreasing.any():
         j = int(np.argmax(decreasing))
         i, previous = int(stable[j + 1]), int(stable[j])
+        within = "subject" if block is None else "block"
         raise rows.error(
             i, found["trial"] or "trial",
             f"trial {trial[i]} of subject {subject[i]!r} does not follow trial {trial[previous]} "
-            f"(row {previous + 1}); trials must increase within a subject",
+            f"(row {previous + 1}); trials must increase within a {within}",
         )
+
+    # -- generative means ------------------------------------------------
+    means = None
+    mean_cols = sorted(((int(m.group(1)) - base, c) for c in columns if (m := _MEAN_COLUMN.match(c))))
+    if mean_cols:
+        if [a for a, _ in mean_cols] != list(range(n_actions)):
+            raise ValueError(
+                f"choice log {source}: generative-mean columns must be mean_<a> for every action "
+                f"a = {base}..{n_actions - 1 + base}, got {[c for _, c in mean_cols]}")
+        means = np.stack([_numeric(df, c, rows) for _, c in mean_cols], axis=-1)
 
     # -- pad by subject ---------------------------------------------------
     S = len(order)
@@ -343,6 +421,8 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
         n_trials=n_trials.astype(np.int64),
         choice_base=int(base),
         source=source,
+        block=None if block is None else pad(block, -1, np.int32),
+        means=None if means is None else pad(means, np.nan, np.float32, (n_actions,)),
         coding_note=coding.note,
     )
 

@@ -18,7 +18,15 @@ forced (optional)         forced, no_agency (0/1 or true/false)
 context (optional)        context, block
 rationale (optional)      rationale, recommended_action, recommendation
 confidence (optional)     confidence, in [0, 1]
+block (optional)          game, episode (or ``columns={"block": ...}``): games
+                          within a subject; trial numbers restart in each
+means (optional)          ``mean_<a>`` for every action: its generative mean
 ========================  =====================================================
+
+Columns under other names are mapped with ``columns={our_name: their_name}``
+(our names: the canonical names above, ``outcome_<a>`` and ``mean_<a>``); a
+file holding one subject and no subject column takes ``default_subject=``.
+A leading UTF-8 byte-order mark in a file is ignored.
 
 Two columns may not share a name (ignoring case). Where two aliases of one
 field are present (``choice`` and ``action``, say), the first listed is used
@@ -70,9 +78,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "context": ("context", "block"),
     "rationale": ("rationale", "recommended_action", "recommendation"),
     "confidence": ("confidence",),
+    "block": ("game", "episode"),
 }
 MAX_INFERRED_ACTIONS = 1024
 _OUTCOME_COLUMN = re.compile(r"^(?:outcome|reward)_(\d+)$", re.IGNORECASE)
+_MEAN_COLUMN = re.compile(r"^mean_(\d+)$", re.IGNORECASE)
 _TRUE = {"1", "true", "t", "yes", "y", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "0.0"}
 
@@ -143,6 +153,9 @@ class ChoiceLog:
       confidence: stated confidence, NaN where none ``[S, T]``, or None.
       trial: trial labels as logged, -1 on padding ``[S, T]``.
       n_trials: trials of each subject ``[S]``.
+      block: 0-based block (game) within the subject, -1 on padding ``[S, T]``,
+        or None without a block column.
+      means: generative mean of every action ``[S, T, K]``, or None.
       choice_base: 0 or 1, the coding the log used.
       source: where the log came from.
       coding_note: how the coding and the number of actions were decided
@@ -175,6 +188,8 @@ class ChoiceLog:
     n_trials: np.ndarray
     choice_base: int = 0
     source: str = "arrays"
+    block: np.ndarray | None = None
+    means: np.ndarray | None = None
     coding_note: str = ""
 
     # -- shape and content ------------------------------------------------
@@ -257,7 +272,7 @@ class ChoiceLog:
             "forced": self.forced if self.has_forced else None,
             "context": self.context if self.n_contexts > 1 else None,
             "rationale": self.rationale, "confidence": self.confidence,
-            "gain": self.gain, "loss": self.loss,
+            "gain": self.gain, "loss": self.loss, "game": self.block,
         }
         optional = {k: v for k, v in optional.items() if v is not None}
         for k in optional:
@@ -265,6 +280,9 @@ class ChoiceLog:
         if self.outcomes is not None:
             for a in range(self.n_actions):
                 rows[f"outcome_{a + self.choice_base}"] = []
+        if self.means is not None:
+            for a in range(self.n_actions):
+                rows[f"mean_{a + self.choice_base}"] = []
         for s, subject in enumerate(self.subjects):
             for t in range(int(self.n_trials[s])):
                 rows["subject"].append(subject)
@@ -277,7 +295,7 @@ class ChoiceLog:
                         value = self.context_labels[int(value)]
                     elif k == "rationale":
                         value = int(value) + self.choice_base if value >= 0 else -1
-                    elif k == "forced":
+                    elif k in ("forced", "game"):
                         value = int(value)
                     else:
                         value = float(value)
@@ -285,12 +303,23 @@ class ChoiceLog:
                 if self.outcomes is not None:
                     for a in range(self.n_actions):
                         rows[f"outcome_{a + self.choice_base}"].append(float(self.outcomes[s, t, a]))
+                if self.means is not None:
+                    for a in range(self.n_actions):
+                        rows[f"mean_{a + self.choice_base}"].append(float(self.means[s, t, a]))
         return pd.DataFrame(rows)
 
     # -- constructors -----------------------------------------------------
     @classmethod
-    def load(cls, path: str | pathlib.Path, **options: Any) -> ChoiceLog:
-        """Loads a log by suffix: ``.csv``; ``.tsv``/``.txt`` (hBayesDM); ``.jsonl``/``.ndjson``."""
+    def load(cls, path: str | pathlib.Path | list | tuple, **options: Any) -> ChoiceLog:
+        """Loads a log by suffix: ``.csv``; ``.tsv``/``.txt`` (hBayesDM); ``.jsonl``/``.ndjson``.
+
+        ``path`` may also be a folder or a list of files, one subject per file (a
+        released log with one file per model): the files are read, their
+        ``columns=`` mapped, and a file without a subject column takes its file
+        name (without suffix) as the subject label; then they are validated as one log.
+        """
+        if isinstance(path, (list, tuple)) or pathlib.Path(path).is_dir():
+            return cls._load_files(path, **options)
         suffix = pathlib.Path(path).suffix.lower()
         if suffix == ".csv":
             return cls.from_csv(path, **options)
@@ -302,6 +331,35 @@ class ChoiceLog:
             f"cannot tell the format of {str(path)!r} from its suffix {suffix!r}; "
             "expected .csv, .tsv, .txt, .jsonl or .ndjson"
         )
+
+    @classmethod
+    def _load_files(cls, paths: Any, *, columns: dict[str, str] | None = None,
+                    default_subject: str | None = None, **options: Any) -> ChoiceLog:
+        import pandas as pd
+
+        from kdgap_sim.fitting._parse import apply_column_map, check_column_names
+        from kdgap_sim.fitting.log_files import read_delimited, read_jsonl
+
+        readers = {".csv": lambda p: read_delimited(p), ".tsv": lambda p: read_delimited(p, "\t"),
+                   ".txt": lambda p: read_delimited(p, "\t"), ".tab": lambda p: read_delimited(p, "\t"),
+                   ".jsonl": read_jsonl, ".ndjson": read_jsonl}
+        if isinstance(paths, (list, tuple)):
+            source, files = f"{len(paths)} files", [pathlib.Path(p) for p in paths]
+        else:
+            source = str(paths)
+            files = sorted(p for p in pathlib.Path(paths).iterdir() if p.suffix.lower() in readers)
+        if not files:
+            raise ValueError(f"choice log {source}: no .csv, .tsv, .txt, .jsonl or .ndjson files to load")
+        if default_subject is not None:
+            raise ValueError("default_subject is for one file; files loaded together take their file names")
+        frames = []
+        for file in files:
+            if file.suffix.lower() not in readers:
+                raise ValueError(f"cannot tell the format of {str(file)!r} from its suffix {file.suffix!r}")
+            df = readers[file.suffix.lower()](file)
+            check_column_names(list(df.columns), str(file))
+            frames.append(apply_column_map(df, columns, file.stem, str(file)))
+        return cls.from_dataframe(pd.concat(frames, ignore_index=True), source=source, **options)
 
     @classmethod
     def from_csv(cls, path: str | pathlib.Path, sep: str = ",", **options: Any) -> ChoiceLog:
@@ -331,6 +389,8 @@ class ChoiceLog:
         choice_base: int | str = "auto",
         source: str = "DataFrame",
         header_lines: int = 0,
+        columns: dict[str, str] | None = None,
+        default_subject: str | None = None,
     ) -> ChoiceLog:
         """Validates a pandas DataFrame (see the module docstring for the columns).
 
@@ -343,6 +403,11 @@ class ChoiceLog:
           source: a label used in error messages.
           header_lines: lines before the first data row in the file (for
             error messages quoting file lines).
+          columns: ``{our_name: their_name}`` for columns under other names
+            (our names: the canonical names above and ``outcome_<a>``), e.g.
+            ``{"subject": "run", "reward": "points"}``.
+          default_subject: the subject label of a file holding one subject
+            (used when there is no subject column).
 
         Raises:
           ValueError: naming the row and column of the first malformed value.
@@ -350,7 +415,8 @@ class ChoiceLog:
         from kdgap_sim.fitting._parse import parse_dataframe
 
         return parse_dataframe(cls, df, n_actions=n_actions, choice_base=choice_base,
-                               source=source, header_lines=header_lines)
+                               source=source, header_lines=header_lines, columns=columns,
+                               default_subject=default_subject)
 
     @classmethod
     def from_arrays(

@@ -30,8 +30,9 @@ def read_delimited(path: str | pathlib.Path, sep: str = ","):
 
     path = _existing_file(path)
     try:
-        df = pd.read_csv(path, sep=sep)
-        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
+        # utf-8-sig drops a leading byte-order mark (else the first column is "\ufeffsubject")
+        df = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, encoding="utf-8-sig").iloc[0]
     except Exception as err:  # noqa: BLE001 - parser errors become one clear message
         raise ValueError(f"cannot parse {str(path)!r} as a delimited table: {err}") from err
     # pandas renames a repeated column ("choice" -> "choice.1"); the raw header says so
@@ -55,7 +56,7 @@ def read_jsonl(path: str | pathlib.Path):
 
     path = _existing_file(path)
     records = []
-    for line_number, line in enumerate(path.read_text().splitlines(), start=1):
+    for line_number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -246,3 +246,79 @@ def test_inferred_number_of_actions_is_capped(tmp_path):
         ChoiceLog.from_dataframe(_df(rationale=[0, 5000, 0, 0, 0]))
     explicit = ChoiceLog.from_dataframe(_df(choice=[0, 1, 2000, 1, 0]), n_actions=2001)
     assert explicit.n_actions == 2001
+
+
+# -- logs from elsewhere: columns=, default_subject=, byte-order marks ----------
+_RELEASED = "run,trial,mean0,mean1,reward0,reward1,choice,reward\n1,1,40,48,41,50,1,50\n1,2,40,48,38,47,0,38\n2,1,60,52,61,55,0,61\n"
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_released_log_loads_with_columns_and_default_subject(tmp_path, bom):
+    path = tmp_path / "model_a.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + _RELEASED.encode())
+    mapping = {"block": "run", "outcome_0": "reward0", "outcome_1": "reward1",
+               "mean_0": "mean0", "mean_1": "mean1"}
+    log = ChoiceLog.load(path, columns=mapping, default_subject="model_a")
+    assert log.subjects == ("model_a",) and log.n_actions == 2 and log.choice_base == 0
+    assert log.choice.tolist() == [[1, 0, 0]] and log.outcomes[0, :, 1].tolist() == [50, 47, 55]
+    assert log.block.tolist() == [[0, 0, 1]] and log.trial.tolist() == [[1, 2, 1]]
+    assert log.means.tolist() == [[[40, 48], [40, 48], [60, 52]]] and log.context.tolist() == [[0, 0, 0]]
+    again = ChoiceLog.from_dataframe(log.to_dataframe())  # round trip keeps blocks and means
+    assert again.block.tolist() == log.block.tolist() and again.means.tolist() == log.means.tolist()
+
+
+def test_blocks_must_restart_trials_and_be_consecutive():
+    base = {"subject": ["a"] * 4, "choice": [0, 1, 0, 1], "reward": [1.0, 0.0, 1.0, 0.0]}
+    df = pd.DataFrame({**base, "game": [1, 1, 2, 2], "trial": [1, 2, 3, 4]})
+    with pytest.raises(ValueError, match="row 3 .*block '2' of subject 'a' starts at trial 3, not 1"):
+        ChoiceLog.from_dataframe(df)
+    with pytest.raises(ValueError, match="block '1' of subject 'a' appears again"):
+        ChoiceLog.from_dataframe(df.assign(game=[1, 2, 1, 2], trial=[1, 1, 1, 1]))
+    with pytest.raises(ValueError, match="trials must increase within a block"):
+        ChoiceLog.from_dataframe(df.assign(trial=[1, 1, 1, 2]))
+    log = ChoiceLog.from_dataframe(pd.DataFrame({**base, "subject": ["a", "a", "a", "b"],
+                                                 "episode": ["x", "y", "y", "x"]}))
+    assert log.block.tolist() == [[0, 1, 1], [0, -1, -1]] and log.trial.tolist() == [[1, 1, 2], [1, -1, -1]]
+    assert log.means is None and ChoiceLog.from_dataframe(pd.DataFrame(base)).block is None
+    with pytest.raises(ValueError, match="mean_<a> for every action"):
+        ChoiceLog.from_dataframe(pd.DataFrame(base).assign(mean_0=1.0))
+
+
+def test_columns_in_another_order_and_mapped_subject(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("\ufeffpoints,resp,who\n1,0,a\n0,1,a\n1,1,b\n", encoding="utf-8")
+    log = ChoiceLog.from_csv(path, columns={"reward": "points", "choice": "resp", "subject": "who"})
+    assert log.subjects == ("a", "b") and log.choice.tolist() == [[0, 1], [1, -1]]
+
+
+def test_column_map_errors_are_clear():
+    df = pd.DataFrame({"run": [1, 1], "choice": [0, 1], "reward": [1.0, 0.0]})
+    with pytest.raises(ValueError, match="unknown name 'subjekt'"):
+        ChoiceLog.from_dataframe(df, columns={"subjekt": "run"})
+    with pytest.raises(ValueError, match="'subject' is mapped to 'model', but .* no such column"):
+        ChoiceLog.from_dataframe(df, columns={"subject": "model"})
+    with pytest.raises(ValueError, match="already has a column named 'choice'"):
+        ChoiceLog.from_dataframe(df.assign(resp=[1, 0]), columns={"choice": "resp", "subject": "run"})
+    with pytest.raises(TypeError, match="columns must be a dict"):
+        ChoiceLog.from_dataframe(df, columns=[("subject", "run")])
+    with pytest.raises(ValueError, match="no 'subject' column"):
+        ChoiceLog.from_dataframe(df)
+    assert ChoiceLog.from_dataframe(df, default_subject="m").subjects == ("m",)
+
+
+def test_one_file_per_subject_from_a_folder_or_a_list(tmp_path):
+    (tmp_path / "gpt.csv").write_bytes(b"\xef\xbb\xbf" + _RELEASED.encode())
+    reordered = "choice,reward,trial,run,reward1,reward0,mean1,mean0\n1,9,1,1,9,3,48,40\n"
+    (tmp_path / "claude.csv").write_text(reordered)
+    mapping = {"block": "run", "outcome_0": "reward0", "outcome_1": "reward1",
+               "mean_0": "mean0", "mean_1": "mean1"}
+    log = ChoiceLog.load(tmp_path, columns=mapping)
+    assert log.subjects == ("claude", "gpt") and log.n_trials.tolist() == [1, 3]
+    assert log.outcomes[0, 0].tolist() == [3, 9] and log.block[1].tolist() == [0, 0, 1]
+    listed = ChoiceLog.load([tmp_path / "gpt.csv"], columns=mapping)
+    assert listed.subjects == ("gpt",)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no .csv"):
+        ChoiceLog.load(tmp_path / "empty")
+    with pytest.raises(ValueError, match="default_subject is for one file"):
+        ChoiceLog.load(tmp_path, columns=mapping, default_subject="x")
