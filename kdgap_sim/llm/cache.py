@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
+
+from kdgap_sim.atomic_files import write_atomically
 
 
 def request_key(request: Any) -> str:
@@ -50,18 +51,9 @@ class Cache:
             raise TypeError(f"answer must be a str, got {type(answer).__name__}")
         key = request_key(request)
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=key[:8], suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"request": request, "answer": answer}, handle, ensure_ascii=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(
+            path, lambda handle: json.dump({"request": request, "answer": answer}, handle, ensure_ascii=False),
+            prefix=key[:8], suffix=".tmp")
 
     def __len__(self) -> int:
         return sum(1 for _ in self.root.glob("*/*.json"))

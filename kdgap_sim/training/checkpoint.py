@@ -15,11 +15,12 @@ import json
 import os
 import pathlib
 import re
-import tempfile
 from typing import Any
 
 import jax
 import numpy as np
+
+from kdgap_sim.atomic_files import write_atomically
 
 _METADATA = "__metadata__"
 _PATTERN = re.compile(r"^ckpt_(\d{8})\.npz$")
@@ -43,18 +44,8 @@ def save(path: str | os.PathLike, tree: Any, metadata: dict[str, Any] | None = N
     arrays = {f"leaf_{i:05d}": np.asarray(leaf) for i, leaf in enumerate(leaves)}
     text = json.dumps(metadata or {}, sort_keys=True)
     arrays[_METADATA] = np.array(text)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_atomically(path, lambda handle: np.savez(handle, **arrays), binary=True,
+                            prefix=".tmp_", suffix=".npz")
 
 
 def restore(path: str | os.PathLike, template: Any) -> tuple[Any, dict[str, Any]]:
