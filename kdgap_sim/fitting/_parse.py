@@ -311,6 +311,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
 
     # -- optional columns -----------------------------------------------
     forced = _booleans(df, found["forced"], rows) if found["forced"] else np.zeros(len(df), bool)
+    invalid = _booleans(df, found["invalid"], rows) if found["invalid"] else None
     context_labels: tuple[str, ...] = ()
     context = np.zeros(len(df), dtype=np.int64)
     if found["context"] is not None:
@@ -424,6 +425,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
         block=None if block is None else pad(block, -1, np.int32),
         means=None if means is None else pad(means, np.nan, np.float32, (n_actions,)),
         coding_note=coding.note,
+        invalid=None if invalid is None else pad(invalid, False, bool),
     )
 
 

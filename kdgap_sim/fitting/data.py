@@ -79,6 +79,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "rationale": ("rationale", "recommended_action", "recommendation"),
     "confidence": ("confidence",),
     "block": ("game", "episode"),
+    "invalid": ("invalid",),
 }
 MAX_INFERRED_ACTIONS = 1024
 _OUTCOME_COLUMN = re.compile(r"^(?:outcome|reward)_(\d+)$", re.IGNORECASE)
@@ -160,6 +161,9 @@ class ChoiceLog:
       source: where the log came from.
       coding_note: how the coding and the number of actions were decided
         (:func:`~kdgap_sim.fitting.coding.infer_coding`).
+      invalid: trials whose logged answer could not be parsed (a language
+        model's, :func:`kdgap_sim.llm.run`; the choice is then the fallback
+        action) ``[S, T]``, or None without an ``invalid`` column.
 
     Example:
       >>> import kdgap_sim as kd
@@ -191,6 +195,7 @@ class ChoiceLog:
     block: np.ndarray | None = None
     means: np.ndarray | None = None
     coding_note: str = ""
+    invalid: np.ndarray | None = None
 
     # -- shape and content ------------------------------------------------
     @property
@@ -273,6 +278,7 @@ class ChoiceLog:
             "context": self.context if self.n_contexts > 1 else None,
             "rationale": self.rationale, "confidence": self.confidence,
             "gain": self.gain, "loss": self.loss, "game": self.block,
+            "invalid": self.invalid,
         }
         optional = {k: v for k, v in optional.items() if v is not None}
         for k in optional:
@@ -295,7 +301,7 @@ class ChoiceLog:
                         value = self.context_labels[int(value)]
                     elif k == "rationale":
                         value = int(value) + self.choice_base if value >= 0 else -1
-                    elif k in ("forced", "game"):
+                    elif k in ("forced", "game", "invalid"):
                         value = int(value)
                     else:
                         value = float(value)

@@ -1,10 +1,20 @@
-"""Language models in the loop: prompt rendering, answer parsing, request cache.
+"""Language models in the loop: prompts, parsing, cache, policies, the run harness, the report.
 
-Importing this package imports no optional dependency (openai, transformers, torch).
+Importing this package imports no optional dependency (openai, transformers, torch):
+:class:`OpenAIChat` and :class:`HFLocal` import them when they are built.
 """
 
 from kdgap_sim.llm.cache import Cache, request_key
+from kdgap_sim.llm.openai_chat import OpenAIChat
 from kdgap_sim.llm.parse import Parsed, parse_answer
+from kdgap_sim.llm.policy import Policy, Turn, check_policy
 from kdgap_sim.llm.prompts import TEMPLATES, Prompt, default_labels, render, render_history
+from kdgap_sim.llm.report import report, summary_from_log
+from kdgap_sim.llm.run import ON_INVALID, run
+from kdgap_sim.llm.simulated import Replay, SimulatedText, parse_history
 
-__all__ = ["TEMPLATES", "Cache", "Parsed", "Prompt", "default_labels", "parse_answer", "render", "render_history", "request_key"]
+__all__ = [
+    "ON_INVALID", "TEMPLATES", "Cache", "OpenAIChat", "Parsed", "Policy", "Prompt", "Replay", "SimulatedText", "Turn",
+    "check_policy", "default_labels", "parse_answer", "parse_history", "render", "render_history",
+    "report", "request_key", "run", "summary_from_log",
+]
