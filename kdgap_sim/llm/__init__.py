@@ -4,7 +4,8 @@ Importing this package imports no optional dependency (openai, transformers, tor
 """
 
 from kdgap_sim.llm.cache import Cache, request_key
+from kdgap_sim.llm.hf_local import HFLocal
 from kdgap_sim.llm.parse import Parsed, parse_answer
 from kdgap_sim.llm.prompts import TEMPLATES, Prompt, default_labels, render, render_history
 
-__all__ = ["TEMPLATES", "Cache", "Parsed", "Prompt", "default_labels", "parse_answer", "render", "render_history", "request_key"]
+__all__ = ["TEMPLATES", "Cache", "HFLocal", "Parsed", "Prompt", "default_labels", "parse_answer", "render", "render_history", "request_key"]
