@@ -202,7 +202,9 @@ class HFLocal:
             options.update(do_sample=True, temperature=self.temperature, top_p=self.top_p, top_k=0)
         else:
             options.update(do_sample=False)
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        devices = []  # the CUDA generator fork_rng restores (the CPU one it always does)
+        if self.device.type == "cuda":
+            devices = [self.device.index if self.device.index is not None else torch.cuda.current_device()]
         answers: list[str] = []
         with torch.random.fork_rng(devices=devices), torch.no_grad():
             torch.manual_seed(self.seed)

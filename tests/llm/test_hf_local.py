@@ -57,7 +57,7 @@ def tokenizer():
 def model(tokenizer):
     torch.manual_seed(0)
     config = transformers.GPT2Config(n_layer=1, n_head=2, n_embd=32, vocab_size=len(tokenizer),
-                                     n_positions=1024, bos_token_id=tokenizer.eos_token_id,
+                                     n_positions=512, bos_token_id=tokenizer.eos_token_id,
                                      eos_token_id=tokenizer.eos_token_id)
     return transformers.GPT2LMHeadModel(config)
 
