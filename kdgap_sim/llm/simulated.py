@@ -152,55 +152,71 @@ class SimulatedText:
         episodes = np.asarray([turn.episode for turn in turns])
         states = jax.tree_util.tree_map(lambda x: x[episodes], self._states)
         keys = jnp.stack([turn.key for turn in turns])
-        decisions = self._act(keys, states)
-        return self._texts(decisions, states, keys)
+        decisions, styles = self._act(keys, states)
+        return self._texts(*jax.device_get((decisions, states, styles)))
 
     def answer(self, messages: list) -> str:
         """The answer to ``messages`` alone (state rebuilt from a full-history prompt)."""
         choices, rewards = parse_history(messages[-1]["content"], self.labels)
         seed = int.from_bytes(hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).digest()[:4], "little")
         key = jax.random.fold_in(jax.random.key(0), seed)
-        state = self._replay(tuple(choices), tuple(rewards))
-        batched = jax.tree_util.tree_map(lambda x: x[None], state)
-        decision = self._act(key[None], batched)
-        return self._texts(decision, batched, key[None])[0]
+        length = 1 << max(len(choices), 1).bit_length()  # a few padded lengths, so few compiles
+        pad = length - len(choices)
+        decision, state, styles = _answer_function(self.agent, self.n_actions)(
+            jnp.asarray(choices + [0] * pad, jnp.int32), jnp.asarray(rewards + [0.0] * pad, jnp.float32),
+            jnp.arange(length) < len(choices), key, self.params)
+        decision, state, styles = jax.device_get((decision, state, styles))
+        batched = jax.tree_util.tree_map(lambda x: np.asarray(x)[None], (decision, state, styles))
+        return self._texts(*batched)[0]
 
     # -- internals -------------------------------------------------------------------------
-    @functools.lru_cache(maxsize=4096)
-    def _replay(self, choices: tuple, rewards: tuple):
-        state = self.agent.init(self.n_actions, self.params)
-        state = jax.tree_util.tree_map(lambda x: x[None], state)
-        for action, reward in zip(choices, rewards):
-            outcomes = np.zeros((1, self.n_actions), np.float32)
-            outcomes[0, action] = reward
-            state = self._learn(state, jnp.asarray([action], jnp.int32), jnp.asarray([reward], jnp.float32),
-                                jnp.asarray(outcomes), jnp.zeros((1,), bool))
-        return jax.tree_util.tree_map(lambda x: x[0], state)
-
-    def _texts(self, decisions, states, keys) -> list[str]:
+    def _texts(self, decisions, states, styles) -> list[str]:
         beliefs = np.asarray(decisions.beliefs)
         recommended = np.asarray(decisions.rationale.action)
         confidence = np.asarray(decisions.rationale.confidence)
         actions = np.asarray(decisions.action)
         counts = _counts_of(states, beliefs.shape)
-        # The style draw uses its own stream (fold_in(key, 7)): the decision's draws are untouched.
-        styles = np.asarray(jax.vmap(lambda k: jax.random.uniform(jax.random.fold_in(k, 7), (2,)))(keys))
         texts = []
         for i in range(len(actions)):
             noisy = styles[i, 0] < self.noise
-            style = int(styles[i, 1] * N_NOISE_STYLES) if noisy else -1
+            style = min(int(styles[i, 1] * N_NOISE_STYLES), N_NOISE_STYLES - 1) if noisy else -1
             texts.append(answer_text(self.labels, beliefs[i], counts[i], int(recommended[i]),
-                                     float(confidence[i]), int(actions[i]), min(style, N_NOISE_STYLES - 1)))
+                                     float(confidence[i]), int(actions[i]), style))
         return texts
+
+
+def _style_draws(key):
+    """Two uniforms deciding an answer's formatting, from their own stream ``fold_in(key, 7)``
+    (the decision's draws are untouched)."""
+    return jax.random.uniform(jax.random.fold_in(key, 7), (2,))
 
 
 @functools.lru_cache(maxsize=32)
 def _agent_functions(agent: Any):
     """Jitted, episode-batched ``act`` and ``learn`` of ``agent`` (static), compiled once."""
-    act = jax.jit(jax.vmap(lambda k, s, p: agent.act(k, s, jnp.int32(0), p), in_axes=(0, 0, None)))
+    act = jax.jit(jax.vmap(lambda k, s, p: (agent.act(k, s, jnp.int32(0), p), _style_draws(k)),
+                           in_axes=(0, 0, None)))
     learn = jax.jit(jax.vmap(lambda s, a, r, o, f, p: agent.learn(s, jnp.int32(0), a, Feedback(r, o), f, p),
                              in_axes=(0, 0, 0, 0, 0, None)))
     return act, learn
+
+
+@functools.lru_cache(maxsize=32)
+def _answer_function(agent: Any, n_actions: int):
+    """Jitted: replay a history (partial feedback) from a fresh state, then act once."""
+
+    @jax.jit
+    def answer(choices, rewards, valid, key, params):
+        def learn(state, trial):
+            action, reward, keep = trial
+            outcomes = jax.nn.one_hot(action, n_actions, dtype=jnp.float32) * reward
+            new = agent.learn(state, jnp.int32(0), action, Feedback(reward, outcomes), jnp.bool_(False), params)
+            return jax.tree_util.tree_map(lambda a, b: jnp.where(keep, a, b), new, state), None
+
+        state, _ = jax.lax.scan(learn, agent.init(n_actions, params), (choices, rewards, valid))
+        return agent.act(key, state, jnp.int32(0), params), state, _style_draws(key)
+
+    return answer
 
 
 def _counts_of(states, shape) -> np.ndarray:
