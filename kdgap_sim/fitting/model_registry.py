@@ -116,6 +116,9 @@ MODELS: dict[str, Callable[..., ChoiceModel]] = {
     "knowing-doing": knowing_doing,
 }
 
+# Other names of registered models (not listed in MODELS, so nothing is fitted twice).
+ALIASES: dict[str, str] = {"knowing-doing-mixture": "knowing-doing"}
+
 
 def register_model(name: str, factory: Callable[..., ChoiceModel]) -> None:
     """Adds a model factory under ``name`` (used by :mod:`kdgap_sim.fitting.hbayesdm`).
@@ -147,6 +150,7 @@ def make_model(name: str | ChoiceModel, **options: Any) -> ChoiceModel:
         if options:
             raise ValueError("options can only be given with a model name")
         return name
+    name = ALIASES.get(name, name) if isinstance(name, str) else name
     if not isinstance(name, str) or name not in MODELS:
         raise ValueError(f"unknown model {name!r}; known models: {sorted(MODELS)}")
     try:

@@ -42,6 +42,7 @@ class ChatServer:
         self._lock = threading.Lock()
         self.requests = 0  # every POST received, failed ones included
         self.answered = 0  # POSTs answered with 200
+        self.last_request: dict | None = None  # the JSON body of the last chat request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,6 +92,7 @@ class ChatServer:
                 except (ValueError, KeyError) as error:
                     self._send(400, {"error": {"message": f"bad request: {error}"}})
                     return
+                server.last_request = request
                 text = server.answer(messages)
                 with server._lock:
                     server.answered += 1
@@ -105,6 +107,14 @@ class ChatServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def inject(self, *codes: int) -> None:
+        """Queue more faults: the next requests get these HTTP error codes, in order."""
+        for code in codes:
+            if not (isinstance(code, int) and 400 <= code <= 599):
+                raise ValueError(f"codes must be HTTP error codes in [400, 599], got {code!r}")
+        with self._lock:
+            self._faults.extend(codes)
 
     @property
     def base_url(self) -> str:
