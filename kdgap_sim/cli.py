@@ -18,6 +18,7 @@ EXTENSIONS: tuple[str, ...] = (
     "kdgap_sim.fitting.cli",
     "kdgap_sim.verify.cli",
     "kdgap_sim.gallery.runner",
+    "kdgap_sim.llm.cli",
 )
 
 # Extensions whose subcommand name and one-line help are known without importing them: the
@@ -31,6 +32,7 @@ SUMMARIES: dict[str, tuple[str, str]] = {
     "kdgap_sim.gallery.runner": (
         "gallery", "reproduce the papers' results (one script per theory/THEORY.md section)"
     ),
+    "kdgap_sim.llm.cli": ("llm", "run a language model on a bandit and report its knowing-doing gap (TOML config)"),
 }
 
 
