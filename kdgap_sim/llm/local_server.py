@@ -26,6 +26,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Sequence
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (killed, timed out) is not an error of the server."""
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 class ChatServer:
     """Context manager running the server in a background thread (see module docstring)."""
 
@@ -104,7 +114,7 @@ class ChatServer:
                     "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
                 })
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -129,3 +139,35 @@ class ChatServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+def main(argv=None) -> int:
+    """``python -m kdgap_sim.llm.local_server``: serve a simulated agent until interrupted.
+
+    Prints the base URL on its first line, so a script (or a benchmark) can start
+    it as a subprocess and read where to connect.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description="An OpenAI-compatible endpoint answering as a kdgap agent "
+                                                 "(kd.llm.SimulatedText) on 127.0.0.1.")
+    parser.add_argument("--profile", default="knowing-doing-ucb", help="agent preset (kd.agents.profile_names())")
+    parser.add_argument("--n-arms", type=int, default=5, help="arms of the bandit the prompts describe")
+    parser.add_argument("--noise", type=float, default=0.0, help="probability of a noisy answer style")
+    parser.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    args = parser.parse_args(argv)
+    import kdgap_sim as kd
+
+    agent, params = kd.agents.profile(args.profile)
+    policy = kd.llm.SimulatedText(agent, params, n_actions=args.n_arms, noise=args.noise)
+    with ChatServer(policy.answer, model=args.profile, port=args.port) as server:
+        print(server.base_url, flush=True)
+        try:
+            server._thread.join()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,8 +29,10 @@ class Turn(NamedTuple):
       messages: ``[{"role": "system"|"user"|"assistant", "content": str}, ...]``.
       episode: 0-based episode index within the run.
       trial: 0-based trial index within the episode.
-      key: the trial's ``jax.random`` key (the one a rollout's agent gets on that
-        trial), or None; only simulated policies use it.
+      key: the raw data (``jax.random.key_data``, a numpy ``uint32`` array) of
+        the trial's ``jax.random`` key, the one a rollout's agent gets on that
+        trial (``jax.random.wrap_key_data`` turns it back into the key); given
+        only to policies with ``uses_keys = True`` (simulated ones), else None.
     """
 
     messages: list

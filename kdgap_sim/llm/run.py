@@ -231,13 +231,16 @@ def run(
             messages_all: list = [None] * E
         else:
             messages_all = [render(spec, n, choice[e, :t].tolist(), reward[e, :t].tolist()) for e in range(E)]
-            turns = [Turn(messages_all[e], e, t, k_t[e]) for e in range(E)]
+            # Raw key data, one numpy row per episode: indexing a typed key array per
+            # episode costs more than the rest of a trial.
+            key_rows = np.asarray(jax.random.key_data(k_t)) if uses_keys else [None] * E
+            turns = [Turn(messages_all[e], e, t, key_rows[e]) for e in range(E)]
             requests = []
             for e in range(E):
                 request = {"model": policy.name, "settings": policy.settings, "messages": messages_all[e],
                            "slot": [e, t]}
                 if uses_keys:
-                    request["key"] = np.asarray(jax.random.key_data(k_t[e])).tolist()
+                    request["key"] = key_rows[e].tolist()
                 requests.append(request)
             answers = _ask(policy, cache, turns, requests, counter)
             fallback = np.asarray(fallback)

@@ -150,32 +150,29 @@ class SimulatedText:
         if self._states is None or any(turn.key is None for turn in turns):
             return [self.answer(turn.messages) for turn in turns]
         episodes = np.asarray([turn.episode for turn in turns])
-        states = jax.tree_util.tree_map(lambda x: x[episodes], self._states)
-        keys = jnp.stack([turn.key for turn in turns])
-        decisions, styles = self._act(keys, states)
-        return self._texts(*jax.device_get((decisions, states, styles)))
+        n_states = jax.tree_util.tree_leaves(self._states)[0].shape[0]
+        if np.array_equal(episodes, np.arange(n_states)):
+            states = self._states  # every episode asked, in order: no gather
+        else:
+            states = jax.tree_util.tree_map(lambda x: x[episodes], self._states)
+        keys = jax.random.wrap_key_data(jnp.asarray(np.stack([np.asarray(turn.key) for turn in turns])))
+        return self._texts(jax.device_get(self._act(keys, states)))
 
     def answer(self, messages: list) -> str:
         """The answer to ``messages`` alone (state rebuilt from a full-history prompt)."""
         choices, rewards = parse_history(messages[-1]["content"], self.labels)
         seed = int.from_bytes(hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).digest()[:4], "little")
-        key = jax.random.fold_in(jax.random.key(0), seed)
         length = 1 << max(len(choices), 1).bit_length()  # a few padded lengths, so few compiles
         pad = length - len(choices)
-        decision, state, styles = _answer_function(self.agent, self.n_actions)(
-            jnp.asarray(choices + [0] * pad, jnp.int32), jnp.asarray(rewards + [0.0] * pad, jnp.float32),
-            jnp.arange(length) < len(choices), key, self.params)
-        decision, state, styles = jax.device_get((decision, state, styles))
-        batched = jax.tree_util.tree_map(lambda x: np.asarray(x)[None], (decision, state, styles))
-        return self._texts(*batched)[0]
+        fields = _answer_function(self.agent, self.n_actions)(
+            np.asarray(choices + [0] * pad, np.int32), np.asarray(rewards + [0.0] * pad, np.float32),
+            np.arange(length) < len(choices), np.uint32(seed), self.params)
+        return self._texts([np.asarray(x)[None] for x in jax.device_get(fields)])[0]
 
     # -- internals -------------------------------------------------------------------------
-    def _texts(self, decisions, states, styles) -> list[str]:
-        beliefs = np.asarray(decisions.beliefs)
-        recommended = np.asarray(decisions.rationale.action)
-        confidence = np.asarray(decisions.rationale.confidence)
-        actions = np.asarray(decisions.action)
-        counts = _counts_of(states, beliefs.shape)
+    def _texts(self, fields) -> list[str]:
+        """Answer texts from :func:`_answer_fields` (numpy, leading batch axis)."""
+        beliefs, recommended, confidence, actions, counts, styles = fields
         texts = []
         for i in range(len(actions)):
             noisy = styles[i, 0] < self.noise
@@ -183,6 +180,14 @@ class SimulatedText:
             texts.append(answer_text(self.labels, beliefs[i], counts[i], int(recommended[i]),
                                      float(confidence[i]), int(actions[i]), style))
         return texts
+
+
+def _answer_fields(decision, state, key):
+    """What an answer text says, as a few arrays (one transfer off the device): beliefs,
+    recommended arm, confidence, action, pull counts, and the two style draws."""
+    beliefs = decision.beliefs
+    return (beliefs, decision.rationale.action, decision.rationale.confidence, decision.action,
+            _counts_of(state, beliefs.shape), _style_draws(key))
 
 
 def _style_draws(key):
@@ -194,7 +199,7 @@ def _style_draws(key):
 @functools.lru_cache(maxsize=32)
 def _agent_functions(agent: Any):
     """Jitted, episode-batched ``act`` and ``learn`` of ``agent`` (static), compiled once."""
-    act = jax.jit(jax.vmap(lambda k, s, p: (agent.act(k, s, jnp.int32(0), p), _style_draws(k)),
+    act = jax.jit(jax.vmap(lambda k, s, p: _answer_fields(agent.act(k, s, jnp.int32(0), p), s, k),
                            in_axes=(0, 0, None)))
     learn = jax.jit(jax.vmap(lambda s, a, r, o, f, p: agent.learn(s, jnp.int32(0), a, Feedback(r, o), f, p),
                              in_axes=(0, 0, 0, 0, 0, None)))
@@ -206,7 +211,9 @@ def _answer_function(agent: Any, n_actions: int):
     """Jitted: replay a history (partial feedback) from a fresh state, then act once."""
 
     @jax.jit
-    def answer(choices, rewards, valid, key, params):
+    def answer(choices, rewards, valid, seed, params):
+        key = jax.random.fold_in(jax.random.key(0), seed)
+
         def learn(state, trial):
             action, reward, keep = trial
             outcomes = jax.nn.one_hot(action, n_actions, dtype=jnp.float32) * reward
@@ -214,12 +221,12 @@ def _answer_function(agent: Any, n_actions: int):
             return jax.tree_util.tree_map(lambda a, b: jnp.where(keep, a, b), new, state), None
 
         state, _ = jax.lax.scan(learn, agent.init(n_actions, params), (choices, rewards, valid))
-        return agent.act(key, state, jnp.int32(0), params), state, _style_draws(key)
+        return _answer_fields(agent.act(key, state, jnp.int32(0), params), state, key)
 
     return answer
 
 
-def _counts_of(states, shape) -> np.ndarray:
+def _counts_of(states, shape):
     """Pull counts from a predictor state that keeps them, else zeros (shown as 0 pulls)."""
     predictor = states.predictor
     while hasattr(predictor, "_fields") and not hasattr(predictor, "counts"):
@@ -228,8 +235,8 @@ def _counts_of(states, shape) -> np.ndarray:
             break
         predictor = inner[0]
     if hasattr(predictor, "counts"):
-        return np.asarray(predictor.counts)
-    return np.zeros(shape)
+        return predictor.counts
+    return jnp.zeros(shape)
 
 
 class Replay:

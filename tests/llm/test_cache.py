@@ -49,3 +49,22 @@ def test_concurrent_writers_threads_and_processes(tmp_path):
     assert len(cache) == 5
     assert [cache.get({"i": i}) for i in range(5)] == [f"a{i}" for i in range(5)]
     assert not list(tmp_path.glob("*/*.tmp"))
+
+
+def test_unreadable_entry_is_missing_and_rewritten(tmp_path):
+    # What an operating-system crash can leave without fsync: an empty or cut-short entry.
+    cache = Cache(tmp_path)
+    cache.put(REQ, "Action: A")
+    path = next(tmp_path.glob("*/*.json"))
+    for broken in ("", '{"request": {}, "answ', '{"request": {}}', '{"answer": 3}'):
+        path.write_text(broken)
+        assert cache.get(REQ) is None
+    cache.put(REQ, "Action: B")
+    assert cache.get(REQ) == "Action: B"
+
+
+def test_fsync_option_writes_the_same_entries(tmp_path):
+    durable = Cache(tmp_path / "d", fsync=True)
+    durable.put(REQ, "Action: A")
+    assert durable.fsync and not Cache(tmp_path / "f").fsync
+    assert Cache(tmp_path / "d").get(REQ) == "Action: A"

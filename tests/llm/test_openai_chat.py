@@ -141,12 +141,16 @@ def test_sigkill_mid_run_then_rerun_asks_only_the_unanswered(tmp_path):
     # The server answers slowly (20 ms) so the child is killed mid-run; the rerun must ask
     # exactly the turns missing from the cache (none twice) and give the uninterrupted log.
     local = simulated()
-    asked = []
+    asked, in_flight = [], []
 
     def slow(messages):
-        time.sleep(0.02)
+        in_flight.append(1)
         asked.append(messages[-1]["content"])
-        return local.answer(messages)
+        time.sleep(0.02)
+        try:
+            return local.answer(messages)
+        finally:
+            in_flight.pop()
 
     cache = tmp_path / "cache"
     with ChatServer(slow) as server:
@@ -157,6 +161,8 @@ def test_sigkill_mid_run_then_rerun_asks_only_the_unanswered(tmp_path):
             time.sleep(0.05)
         child.send_signal(signal.SIGKILL)
         child.wait()
+        while in_flight and time.time() < deadline:  # the killed child's last requests finish
+            time.sleep(0.01)
         cached = len(kd.llm.Cache(cache))
         assert 40 <= cached < 160, "the child was not killed mid-run"
         first_asked = len(asked)
