@@ -175,3 +175,18 @@ def test_load_by_path(model, tokenizer, tmp_path):
     assert HFLocal(tmp_path, name="tiny", max_new_tokens=8).name == "tiny"
     built = HFLocal(model, tokenizer, name="tiny-gpt2", max_new_tokens=8)
     assert loaded.generate(turns) == built.generate(turns)
+
+
+def test_run_through_the_harness_reports_invalid_answers(model, tokenizer):
+    import jax
+
+    import kdgap_sim as kd
+
+    env = kd.envs.make("bernoulli-bandit", n_arms=len(LABELS))
+    policy = HFLocal(model, tokenizer, name="tiny-gpt2", max_new_tokens=8, batch_size=4)
+    log = kd.llm.run(jax.random.key(0), env, env.default_params(), policy, n_episodes=2, n_steps=3,
+                     labels=LABELS, on_invalid="random")
+    assert log.choice.shape == (2, 3)
+    table = kd.llm.report(log)
+    assert table.loc["invalid", "mean"] == pytest.approx(log.invalid.mean())
+    assert log.invalid.mean() > 0.5  # random weights: (nearly) every answer unparsable
