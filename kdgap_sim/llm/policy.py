@@ -33,12 +33,15 @@ class Turn(NamedTuple):
         the trial's ``jax.random`` key, the one a rollout's agent gets on that
         trial (``jax.random.wrap_key_data`` turns it back into the key); given
         only to policies with ``uses_keys = True`` (simulated ones), else None.
+      context: the trial's context (the environment's state index; 0 for a
+        multi-armed bandit).
     """
 
     messages: list
     episode: int = 0
     trial: int = 0
     key: Optional[Any] = None
+    context: int = 0
 
 
 @runtime_checkable

@@ -7,7 +7,9 @@ with the same names and definitions for a language model's log as for a
 simulated agent.  What a log cannot say by itself is fixed by documented rules:
 
 - beliefs on trial ``t`` are the sample means of the rewards observed before
-  ``t`` (partial feedback), ``prior_mean`` for an untried arm;
+  ``t`` (partial feedback), ``prior_mean`` for an untried arm; in a contextual
+  log (``log.n_contexts > 1``) they are kept per context, from the earlier
+  trials of the same context, and UCB1's ``t`` counts that context's trials;
 - the rationale is *correct by rule* when its arm maximises the rule's index
   (ties: any maximiser is correct): ``rule="greedy"``, the sample means
   (untried arms excluded while any arm is tried); ``rule="ucb"``, the UCB1 index
@@ -56,14 +58,17 @@ def summary_from_log(log: Any, rule: str = "greedy", exploration: float = 1.0,
     fields["counts"] = np.zeros((S, K), np.int64)
     fields["first_step"] = np.full((S, K), -1, np.int64)
     fields["last_optimal_step"] = np.full((S,), -1, np.int64)
+    X = log.n_contexts
     for s in range(S):
-        counts = np.zeros(K)
-        sums = np.zeros(K)
+        counts_x = np.zeros((X, K))  # per context; a multi-armed bandit's log has one
+        sums_x = np.zeros((X, K))
         for t in range(int(log.n_trials[s])):
             a = int(log.choice[s, t])
             r = float(log.reward[s, t])
+            x = int(log.context[s, t]) if X > 1 else 0
+            counts, sums = counts_x[x], sums_x[x]
             beliefs = np.where(counts > 0, sums / np.maximum(counts, 1), prior_mean)
-            index = _rule_index(counts, sums, t, rule, exploration)
+            index = _rule_index(counts, sums, int(counts.sum()), rule, exploration)
             rec = -1 if log.rationale is None else int(log.rationale[s, t])
             stated = rec >= 0
             correct = stated and index[rec] >= index.max() - 1e-9
@@ -91,8 +96,8 @@ def summary_from_log(log: Any, rule: str = "greedy", exploration: float = 1.0,
                 fields["confidence_sum"][s] += c
                 outcome = float(log.outcomes[s, t, rec]) if log.outcomes is not None else np.nan
                 fields["brier_sum"][s] += (c - outcome) ** 2
-            counts[a] += 1
-            sums[a] += r
+            counts_x[x, a] += 1
+            sums_x[x, a] += r
     if not has_means:
         for name in ("regret_sum", "optimal_count", "rationale_optimal_count"):
             fields[name][:] = np.nan

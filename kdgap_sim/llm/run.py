@@ -69,9 +69,9 @@ def _check_env(env: Any, env_params: Any) -> None:
     if not isinstance(env, Environment):
         raise TypeError(f"env must be an Environment (e.g. kd.envs.make(...)), got {env!r}")
     env.validate_params(env_params, "env_params")
-    if env.n_states is not None and env.n_states > 1:
-        raise ValueError(f"env has {env.n_states} states (contextual); kd.llm.run renders multi-armed "
-                         "bandit histories only")
+    if env.n_states is None:
+        raise ValueError("env's observations are not state indices (env.n_states is None); kd.llm.run "
+                         "renders multi-armed and contextual bandits whose contexts are state indices")
 
 
 def _streams(policy: Any) -> bool:
@@ -142,7 +142,8 @@ def run(
     Args:
       key: a ``jax.random`` key; episode ``i`` meets the reward draws of seed ``i``
         of ``rollout_batch(key, ...)`` (module docstring).
-      env, env_params: a multi-armed bandit environment and its params.
+      env, env_params: a multi-armed or contextual bandit environment and its
+        params (contexts, the environment's state indices, are shown in the prompt).
       policy: a text policy (:mod:`kdgap_sim.llm.policy`): ``OpenAIChat``,
         ``HFLocal``, ``SimulatedText``, ``Replay`` or your own.
       n_episodes, n_steps: episodes (the log's subjects) and trials per episode.
@@ -157,8 +158,8 @@ def run(
         (arm 0).  The trial is logged with ``invalid = True`` either way.
       judge: optional ``judge(answer_text, history) -> arm | None`` that decides
         the recommendation of a free-form rationale (``history`` holds the
-        episode's ``choices`` and ``rewards`` so far); it replaces the parsed
-        ``Recommendation:`` line.
+        episode's ``choices`` and ``rewards`` so far, and ``contexts`` up to and
+        including this trial's); it replaces the parsed ``Recommendation:`` line.
       forced_actions: optional ints ``[n_steps]``, as in ``rollout``: entries >= 0
         impose that arm on every episode (the policy is not asked), -1 = free.
       output: optional path of a JSONL file with one record per trial (messages,
@@ -190,6 +191,8 @@ def run(
     if judge is not None and not callable(judge):
         raise TypeError(f"judge must be callable, got {type(judge).__name__}")
     n = env.n_actions
+    if hasattr(policy, "check_env"):
+        policy.check_env(env, env_params)
     spec = _as_prompt(prompt, history, labels)
     arm_labels = list(spec.labels) if spec.labels is not None else default_labels(n)
     render(spec, n, [], [])  # checks the template, history and labels before anything runs
@@ -205,8 +208,9 @@ def run(
         output = pathlib.Path(output)
 
     E, T = int(n_episodes), int(n_steps)
+    contextual = env.n_states > 1
     fns = _env_functions(env)
-    env_state, trials_keys = fns.start(key, env_params, E)
+    obs, env_state, trials_keys = fns.start(key, env_params, E)
     if hasattr(policy, "begin"):
         policy.begin(E)
 
@@ -217,6 +221,7 @@ def run(
     rationale = np.full((E, T), np.nan)
     confidence = np.full((E, T), np.nan)
     invalid = np.zeros((E, T), bool)
+    contexts = np.zeros((E, T), np.int64)
     records: list[dict] = []
     counter = {"requests": 0, "cached": 0}
     uses_keys = bool(getattr(policy, "uses_keys", False))
@@ -224,17 +229,23 @@ def run(
     for t in range(T):
         k_t, env_keys, fallback = fns.trial_keys(trials_keys, jnp.uint32(t))
         means[:, t] = np.asarray(fns.expected(env_state, env_params))
+        contexts[:, t] = np.asarray(obs)
         is_forced = forced[t] >= 0
         if is_forced:
             actions = np.full((E,), forced[t], np.int64)
             answers: list[Optional[str]] = [None] * E
             messages_all: list = [None] * E
         else:
-            messages_all = [render(spec, n, choice[e, :t].tolist(), reward[e, :t].tolist()) for e in range(E)]
+            if contextual:
+                messages_all = [render(spec, n, choice[e, :t].tolist(), reward[e, :t].tolist(),
+                                       contexts=contexts[e, :t].tolist(), context=int(contexts[e, t]),
+                                       n_contexts=env.n_states) for e in range(E)]
+            else:
+                messages_all = [render(spec, n, choice[e, :t].tolist(), reward[e, :t].tolist()) for e in range(E)]
             # Raw key data, one numpy row per episode: indexing a typed key array per
             # episode costs more than the rest of a trial.
             key_rows = np.asarray(jax.random.key_data(k_t)) if uses_keys else [None] * E
-            turns = [Turn(messages_all[e], e, t, key_rows[e]) for e in range(E)]
+            turns = [Turn(messages_all[e], e, t, key_rows[e], int(contexts[e, t])) for e in range(E)]
             requests = []
             for e in range(E):
                 request = {"model": policy.name, "settings": policy.settings, "messages": messages_all[e],
@@ -250,7 +261,8 @@ def run(
                 recommendation = parsed.recommendation
                 if judge is not None:
                     recommendation = judge(answers[e], {"choices": choice[e, :t].tolist(),
-                                                        "rewards": reward[e, :t].tolist()})
+                                                        "rewards": reward[e, :t].tolist(),
+                                                        "contexts": contexts[e, :t + 1].tolist()})
                     if recommendation is not None and not (isinstance(recommendation, (int, np.integer))
                                                            and 0 <= recommendation < n):
                         raise ValueError(f"judge must return an arm in [0, {n - 1}] or None, got {recommendation!r}")
@@ -268,16 +280,17 @@ def run(
                     rationale[e, t] = recommendation
                 if parsed.confidence is not None:
                     confidence[e, t] = parsed.confidence
-        env_state, feedback = fns.step(env_keys, env_state, jnp.asarray(actions, jnp.int32), env_params)
+        obs, env_state, feedback = fns.step(env_keys, env_state, jnp.asarray(actions, jnp.int32), env_params)
         choice[:, t] = actions
         reward[:, t] = np.asarray(feedback.reward)
         outcomes[:, t] = np.asarray(feedback.outcomes)
         if hasattr(policy, "observe"):
-            policy.observe(actions, reward[:, t], outcomes[:, t], np.full((E,), is_forced))
+            policy.observe(actions, reward[:, t], outcomes[:, t], np.full((E,), is_forced), contexts[:, t])
         if output is not None:
             for e in range(E):
                 records.append({
-                    "episode": e, "trial": t, "forced": bool(is_forced), "messages": messages_all[e],
+                    "episode": e, "trial": t, "context": int(contexts[e, t]), "forced": bool(is_forced),
+                    "messages": messages_all[e],
                     "answer": answers[e], "invalid": bool(invalid[e, t]), "action": int(actions[e]),
                     "recommendation": None if np.isnan(rationale[e, t]) else int(rationale[e, t]),
                     "confidence": None if np.isnan(confidence[e, t]) else float(confidence[e, t]),
@@ -290,7 +303,8 @@ def run(
 
         write_atomically(output, lambda handle: handle.write(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)), suffix=".tmp")
-    return _to_log(choice, reward, outcomes, means, rationale, confidence, invalid, forced, policy, counter)
+    return _to_log(choice, reward, outcomes, means, rationale, confidence, invalid, forced, policy, counter,
+                   contexts if contextual else None, env.n_states)
 
 
 class _EnvFunctions(NamedTuple):
@@ -310,8 +324,8 @@ def _env_functions(env: Any) -> _EnvFunctions:
         from kdgap_sim.rollout import seed_keys
 
         split = jax.vmap(jax.random.split)(seed_keys(key, n_episodes))  # rollout's (reset, trials) keys
-        _, state = jax.vmap(env.reset, in_axes=(0, None))(split[:, 0], env_params)
-        return state, split[:, 1]
+        obs, state = jax.vmap(env.reset, in_axes=(0, None))(split[:, 0], env_params)
+        return obs, state, split[:, 1]
 
     @jax.jit
     def trial_keys(trials_keys, t):
@@ -326,13 +340,14 @@ def _env_functions(env: Any) -> _EnvFunctions:
 
     @jax.jit
     def step(keys, state, actions, env_params):
-        _, state, feedback = jax.vmap(env.step, in_axes=(0, 0, 0, None))(keys, state, actions, env_params)
-        return state, feedback
+        obs, state, feedback = jax.vmap(env.step, in_axes=(0, 0, 0, None))(keys, state, actions, env_params)
+        return obs, state, feedback
 
     return _EnvFunctions(start, trial_keys, expected, step)
 
 
-def _to_log(choice, reward, outcomes, means, rationale, confidence, invalid, forced, policy, counter):
+def _to_log(choice, reward, outcomes, means, rationale, confidence, invalid, forced, policy, counter,
+            contexts=None, n_states=1):
     import dataclasses
 
     from kdgap_sim.fitting.data import ChoiceLog
@@ -343,6 +358,8 @@ def _to_log(choice, reward, outcomes, means, rationale, confidence, invalid, for
         forced=np.broadcast_to(forced >= 0, (E, T)).copy(), rationale=rationale, confidence=confidence,
         subjects=[f"episode_{e}" for e in range(E)])
     log = dataclasses.replace(log, means=means, invalid=invalid, source=f"kd.llm.run({policy.name})")
+    if contexts is not None:
+        log = dataclasses.replace(log, context=contexts, context_labels=tuple(str(i) for i in range(n_states)))
     object.__setattr__(log, "requests", dict(counter))
     return log
 

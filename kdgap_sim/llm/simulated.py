@@ -30,7 +30,8 @@ from kdgap_sim.llm.policy import Turn
 from kdgap_sim.llm.prompts import default_labels
 from kdgap_sim.types import Feedback
 
-_HISTORY_LINE = re.compile(r"^Trial (\d+): arm (\S+), reward (\S+)$", re.MULTILINE)
+_HISTORY_LINE = re.compile(r"^Trial (\d+):(?: context (\d+),)? arm (\S+), reward (\S+)$", re.MULTILINE)
+_CURRENT_CONTEXT = re.compile(r"^Trial \d+, context (\d+)\.", re.MULTILINE)
 N_NOISE_STYLES = 7
 
 
@@ -67,14 +68,23 @@ def answer_text(labels: Sequence[str], beliefs: np.ndarray, counts: np.ndarray, 
 
 def parse_history(text: str, labels: Sequence[str]) -> tuple[list[int], list[float]]:
     """Inverse of the ``history="full"`` rendering: the choices and rewards in ``text``."""
+    choices, rewards, _, _ = parse_contextual_history(text, labels)
+    return choices, rewards
+
+
+def parse_contextual_history(text: str, labels: Sequence[str]) -> tuple[list[int], list[float], list[int], int]:
+    """Choices, rewards, past contexts and the current context in a ``history="full"`` prompt
+    (contexts 0 for a multi-armed bandit's prompt)."""
     index = {label: i for i, label in enumerate(labels)}
-    choices, rewards = [], []
-    for number, label, reward in _HISTORY_LINE.findall(text):
+    choices, rewards, contexts = [], [], []
+    for number, context, label, reward in _HISTORY_LINE.findall(text):
         if label not in index:
             raise ValueError(f"history names arm {label!r}, not one of {list(labels)}")
         choices.append(index[label])
         rewards.append(float(reward))
-    return choices, rewards
+        contexts.append(int(context) if context else 0)
+    current = _CURRENT_CONTEXT.search(text)
+    return choices, rewards, contexts, int(current.group(1)) if current else 0
 
 
 class SimulatedText:
@@ -128,20 +138,28 @@ class SimulatedText:
         self.settings = {"agent": repr(agent), "params": leaves, "noise": self.noise, "labels": self.labels}
         self._states = None
         act, learn = _agent_functions(agent)
-        self._act = lambda keys, states: act(keys, states, params)
-        self._learn = lambda states, a, r, o, f: learn(states, a, r, o, f, params)
+        self._act = lambda keys, states, contexts: act(keys, states, contexts, params)
+        self._learn = lambda states, x, a, r, o, f: learn(states, x, a, r, o, f, params)
 
     # -- hooks of kdgap_sim.llm.run -------------------------------------------------
+    def check_env(self, env: Any, env_params: Any) -> None:
+        """The agent can play ``env`` (arms, reward range, enough per-context rows)."""
+        if env.n_actions != self.n_actions:
+            raise ValueError(f"SimulatedText was built for {self.n_actions} arms, env has {env.n_actions}")
+        self.agent.check_env(env, env_params)
+
     def begin(self, n_episodes: int) -> None:
         """Fresh agent states for ``n_episodes`` episodes."""
         state = self.agent.init(self.n_actions, self.params)
         self._states = jax.tree_util.tree_map(lambda x: jnp.broadcast_to(x, (n_episodes, *jnp.shape(x))), state)
 
     def observe(self, actions: np.ndarray, rewards: np.ndarray, outcomes: np.ndarray,
-                forced: np.ndarray) -> None:
+                forced: np.ndarray, contexts: Optional[np.ndarray] = None) -> None:
         """Every episode's agent learns from its trial (arrays with a leading episode axis)."""
-        self._states = self._learn(self._states, jnp.asarray(actions, jnp.int32), jnp.asarray(rewards, jnp.float32),
-                                   jnp.asarray(outcomes, jnp.float32), jnp.asarray(forced, bool))
+        contexts = np.zeros(np.shape(actions), np.int32) if contexts is None else contexts
+        self._states = self._learn(self._states, np.asarray(contexts, np.int32), np.asarray(actions, np.int32),
+                                   np.asarray(rewards, np.float32), np.asarray(outcomes, np.float32),
+                                   np.asarray(forced, bool))
 
     # -- the protocol -------------------------------------------------------------------
     def generate(self, turns: Sequence[Turn]) -> list[str]:
@@ -156,16 +174,18 @@ class SimulatedText:
         else:
             states = jax.tree_util.tree_map(lambda x: x[episodes], self._states)
         keys = jax.random.wrap_key_data(jnp.asarray(np.stack([np.asarray(turn.key) for turn in turns])))
-        return self._texts(jax.device_get(self._act(keys, states)))
+        contexts = np.asarray([turn.context for turn in turns], np.int32)
+        return self._texts(jax.device_get(self._act(keys, states, contexts)))
 
     def answer(self, messages: list) -> str:
         """The answer to ``messages`` alone (state rebuilt from a full-history prompt)."""
-        choices, rewards = parse_history(messages[-1]["content"], self.labels)
+        choices, rewards, contexts, context = parse_contextual_history(messages[-1]["content"], self.labels)
         seed = int.from_bytes(hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).digest()[:4], "little")
         length = 1 << max(len(choices), 1).bit_length()  # a few padded lengths, so few compiles
         pad = length - len(choices)
         fields = _answer_function(self.agent, self.n_actions)(
             np.asarray(choices + [0] * pad, np.int32), np.asarray(rewards + [0.0] * pad, np.float32),
+            np.asarray(contexts + [0] * pad, np.int32), np.int32(context),
             np.arange(length) < len(choices), np.uint32(seed), self.params)
         return self._texts([np.asarray(x)[None] for x in jax.device_get(fields)])[0]
 
@@ -182,12 +202,15 @@ class SimulatedText:
         return texts
 
 
-def _answer_fields(decision, state, key):
+def _answer_fields(decision, state, context, key):
     """What an answer text says, as a few arrays (one transfer off the device): beliefs,
-    recommended arm, confidence, action, pull counts, and the two style draws."""
+    recommended arm, confidence, action, pull counts (in this context), and the two style draws."""
     beliefs = decision.beliefs
+    counts = _counts_of(state, beliefs.shape)
+    if counts.ndim == beliefs.ndim + 1:  # a per-context table (kd.agents.Tabular): this context's row
+        counts = counts[context]
     return (beliefs, decision.rationale.action, decision.rationale.confidence, decision.action,
-            _counts_of(state, beliefs.shape), _style_draws(key))
+            counts, _style_draws(key))
 
 
 def _style_draws(key):
@@ -199,10 +222,10 @@ def _style_draws(key):
 @functools.lru_cache(maxsize=32)
 def _agent_functions(agent: Any):
     """Jitted, episode-batched ``act`` and ``learn`` of ``agent`` (static), compiled once."""
-    act = jax.jit(jax.vmap(lambda k, s, p: _answer_fields(agent.act(k, s, jnp.int32(0), p), s, k),
-                           in_axes=(0, 0, None)))
-    learn = jax.jit(jax.vmap(lambda s, a, r, o, f, p: agent.learn(s, jnp.int32(0), a, Feedback(r, o), f, p),
-                             in_axes=(0, 0, 0, 0, 0, None)))
+    act = jax.jit(jax.vmap(lambda k, s, x, p: _answer_fields(agent.act(k, s, x, p), s, x, k),
+                           in_axes=(0, 0, 0, None)))
+    learn = jax.jit(jax.vmap(lambda s, x, a, r, o, f, p: agent.learn(s, x, a, Feedback(r, o), f, p),
+                             in_axes=(0, 0, 0, 0, 0, 0, None)))
     return act, learn
 
 
@@ -211,17 +234,17 @@ def _answer_function(agent: Any, n_actions: int):
     """Jitted: replay a history (partial feedback) from a fresh state, then act once."""
 
     @jax.jit
-    def answer(choices, rewards, valid, seed, params):
+    def answer(choices, rewards, contexts, context, valid, seed, params):
         key = jax.random.fold_in(jax.random.key(0), seed)
 
         def learn(state, trial):
-            action, reward, keep = trial
+            action, reward, x, keep = trial
             outcomes = jax.nn.one_hot(action, n_actions, dtype=jnp.float32) * reward
-            new = agent.learn(state, jnp.int32(0), action, Feedback(reward, outcomes), jnp.bool_(False), params)
+            new = agent.learn(state, x, action, Feedback(reward, outcomes), jnp.bool_(False), params)
             return jax.tree_util.tree_map(lambda a, b: jnp.where(keep, a, b), new, state), None
 
-        state, _ = jax.lax.scan(learn, agent.init(n_actions, params), (choices, rewards, valid))
-        return _answer_fields(agent.act(key, state, jnp.int32(0), params), state, key)
+        state, _ = jax.lax.scan(learn, agent.init(n_actions, params), (choices, rewards, contexts, valid))
+        return _answer_fields(agent.act(key, state, context, params), state, context, key)
 
     return answer
 

@@ -42,3 +42,24 @@ def test_user_templates_and_labels():
         render(Prompt(labels=["x"]), 2, [], [])
     # the labels the prompt shows are the ones the parser reads back
     assert parse_answer("Action: y", ["x", "y"]).action == 1
+
+
+def test_contextual_rendering():
+    labels = ["A", "B"]
+    full = render_history(labels, [0, 1], [1.0, 0.0], "full", contexts=[2, 0])
+    assert full.splitlines() == ["Trial 1: context 2, arm A, reward 1", "Trial 2: context 0, arm B, reward 0"]
+    summary = render_history(labels, [0, 1, 1], [1.0, 0.0, 1.0], "summary", contexts=[1, 0, 1])
+    assert summary.splitlines() == [
+        "Context 0:", "  Arm A: pulled 0 times, mean reward n/a", "  Arm B: pulled 1 times, mean reward 0.000",
+        "Context 1:", "  Arm A: pulled 1 times, mean reward 1.000", "  Arm B: pulled 1 times, mean reward 1.000"]
+    messages = render(Prompt(), 2, [0], [1.0], contexts=[1], context=0, n_contexts=3)
+    assert "one of 3" in messages[0]["content"] and "Trial 2, context 0." in messages[1]["content"]
+    fmt = render(Prompt(template="ctx {context} t {t}"), 2, [0], [1.0], contexts=[1], context=2, n_contexts=3)
+    assert fmt[1]["content"] == "ctx 2 t 2"
+    fn = render(Prompt(template=lambda labels, c, r, contexts, context: f"{contexts} {context}"), 2, [0], [1.0],
+                contexts=[1], context=2, n_contexts=3)
+    assert fn[1]["content"] == "[1] 2"
+    with pytest.raises(ValueError, match="together"):
+        render(Prompt(), 2, [0], [1.0], context=1)
+    with pytest.raises(ValueError, match="contexts and choices"):
+        render_history(labels, [0], [1.0], "full", contexts=[0, 1])

@@ -209,3 +209,61 @@ def test_simulated_text_bad_arguments():
         kd.llm.SimulatedText(AGENT, PARAMS, n_actions=4, noise=1.5)
     with pytest.raises(ValueError, match="labels"):
         kd.llm.SimulatedText(AGENT, PARAMS, n_actions=4, labels=["x", "y"])
+
+
+def test_contextual_bandit_same_as_rollout_batch_and_report():
+    from kdgap_sim.agents.contextual import Tabular
+
+    env = kd.envs.make("contextual-bandit", n_states=4, n_arms=3)
+    ep = env.default_params()
+    agent = kd.agents.Agent(Tabular(kd.agents.UCB(), n_states=4), kd.agents.RationaleFollowing(fallback=kd.agents.Greedy()))
+    params = agent.default_params().replace(follow_prob=0.64)
+    log = run(KEY, env, ep, kd.llm.SimulatedText(agent, params, n_actions=3, noise=0.5), n_episodes=16, n_steps=25)
+    traj = kd.rollout_batch(KEY, env, ep, agent, params, n_steps=25, n_seeds=16, record="trajectory")
+    np.testing.assert_array_equal(log.choice, np.asarray(traj.action))
+    np.testing.assert_array_equal(log.rationale, np.asarray(traj.rationale.action))
+    assert log.n_contexts == 4 and not log.invalid.any()
+    table = kd.llm.report(log, rule="ucb")  # per-context UCB1, as Tabular(UCB) keeps it
+    rollout = kd.metrics.describe(traj.summary)
+    for name in ("follow", "rationale_correct", "regret", "coverage"):
+        assert table.loc[name, "mean"] == pytest.approx(float(np.mean(rollout[name])), abs=1e-6), name
+
+
+def test_contextual_prompt_alone_rebuilds_the_agent():
+    # Behind a server the policy sees only the messages: contexts are parsed back from them.
+    from kdgap_sim.agents.contextual import Tabular
+    from kdgap_sim.llm.simulated import parse_contextual_history
+
+    env = kd.envs.make("contextual-bandit", n_states=3, n_arms=2)
+    agent = kd.agents.Agent(Tabular(kd.agents.UCB(), n_states=3), kd.agents.RationaleFollowing())
+    params = agent.default_params()
+    policy = kd.llm.SimulatedText(agent, params, n_actions=2)
+    seen = []
+
+    class MessagesOnly:
+        name, settings = "messages-only", {}
+
+        def generate(self, turns):
+            seen.extend(turns)
+            return [policy.answer(turn.messages) for turn in turns]
+
+    log = run(KEY, env, env.default_params(), MessagesOnly(), n_episodes=3, n_steps=8, history="full")
+    assert not log.invalid.any()
+    last = [t for t in seen if t.episode == 1 and t.trial == 7][0]
+    choices, rewards, contexts, context = parse_contextual_history(last.messages[-1]["content"], ["A", "B"])
+    assert choices == log.choice[1, :7].tolist() and contexts == log.context[1, :7].tolist()
+    assert context == log.context[1, 7] == last.context
+    # faithful UCB1 per context: every stated rationale correct by the per-context rule
+    assert kd.llm.report(log, rule="ucb").loc["rationale_correct", "mean"] == pytest.approx(1.0)
+
+
+def test_wrong_agent_for_the_env_is_refused():
+    env = kd.envs.make("contextual-bandit", n_states=5, n_arms=4)
+    from kdgap_sim.agents.contextual import Tabular
+
+    agent = kd.agents.Agent(Tabular(kd.agents.UCB(), n_states=2), kd.agents.Greedy())
+    with pytest.raises(ValueError, match="n_states"):
+        run(KEY, env, env.default_params(), kd.llm.SimulatedText(agent, agent.default_params(), n_actions=4),
+            n_episodes=1, n_steps=1)
+    with pytest.raises(ValueError, match="arms"):
+        run(KEY, ENV, EP, kd.llm.SimulatedText(AGENT, PARAMS, n_actions=3), n_episodes=1, n_steps=1)
