@@ -92,3 +92,32 @@ def enable_compile_cache(path: str | os.PathLike | None = None) -> pathlib.Path 
     jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECS)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return folder
+
+
+_ENSURED: list[pathlib.Path | None] = []
+
+
+def ensure_compile_cache() -> pathlib.Path | None:
+    """:func:`enable_compile_cache` once per process, unless the user chose otherwise.
+
+    Library calls that compile large programs (``kd.fitting.fit``) call this so a
+    second fit in a new process reads its compiled sampler from disk. It leaves a
+    cache folder the user set in JAX (``jax_compilation_cache_dir``) alone, honours
+    ``KDGAP_COMPILE_CACHE`` (``0`` = off), and warns at most once.
+
+    Example:
+        >>> from kdgap_sim.compile_cache import ensure_compile_cache
+        >>> ensure_compile_cache() == ensure_compile_cache()   # decided once per process
+        True
+    """
+    if _ENSURED:
+        return _ENSURED[0]
+    import jax
+
+    configured = jax.config.jax_compilation_cache_dir
+    if configured:
+        folder: pathlib.Path | None = pathlib.Path(configured)
+    else:
+        folder = enable_compile_cache()
+    _ENSURED.append(folder)
+    return folder

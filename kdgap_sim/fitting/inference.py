@@ -264,6 +264,7 @@ def fit(
     warn: bool = True,
     derivatives: str = "auto",
     parameterization: str | dict[str, str] = "noncentered",
+    compile_cache: bool = True,
 ):
     """Fits ``model`` to ``log``; returns arviz ``InferenceData``.
 
@@ -309,6 +310,11 @@ def fit(
         hierarchical fit (same posterior; see :func:`numpyro_model`). With a
         centred parameter, ``posterior["z"][..., p]`` is its raw (probit-scale)
         value rather than a standardised one.
+      compile_cache: turn on JAX's persistent compilation cache (once per process,
+        in the platform's cache folder; :func:`kdgap_sim.compile_cache.ensure_compile_cache`)
+        so that a fit of the same shapes in a new process does not compile its
+        sampler again. A cache folder set in JAX by the user is kept;
+        ``KDGAP_COMPILE_CACHE=0`` or ``compile_cache=False`` leave the cache off.
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -334,7 +340,13 @@ def fit(
     if not 0.0 < check_scalar("target_accept", target_accept, "real") < 1.0:
         raise ValueError(f"target_accept must lie in (0, 1), got {target_accept}")
     check_scalar("learning_rate", learning_rate, "positive")
+    if not isinstance(compile_cache, bool):
+        raise TypeError(f"compile_cache must be True or False, got {compile_cache!r}")
     model = make_model(model).for_log(log)
+    if compile_cache:
+        from kdgap_sim.compile_cache import ensure_compile_cache
+
+        ensure_compile_cache()
     centered = centering(model, parameterization)
     if warn and hierarchical:
         warn_if_uninformative(log, len(model.params))

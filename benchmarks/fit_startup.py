@@ -1,0 +1,83 @@
+"""Start-up of a fit in a new process: compile (cache off / empty) vs reading the compilation cache.
+
+Each measurement is a fresh interpreter fitting hBayesDM's ``bandit2arm_delta`` (20 subjects x
+100 trials, 4 chains, hierarchical) with ``num_warmup = num_samples = 1``, so its time is the
+start-up of a fit (tracing numpyro's NUTS program, compiling or reading it, one step): the
+time before sampling starts. Rows: the cache off (``KDGAP_COMPILE_CACHE=0``), an empty cache
+folder (compiles and writes it), and the same folder again (median of ``--repeats``).
+
+    PYTHONPATH=$PWD python benchmarks/fit_startup.py
+    PYTHONPATH=$PWD python benchmarks/fit_startup.py --repeats 5 --subjects 100
+
+Writes benchmarks/results/fit_startup.json (the table, the machine and its load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+PROGRAM = """
+import sys, time
+start = time.perf_counter()
+import jax, numpy as np
+import kdgap_sim as kd
+subjects = int(sys.argv[1])
+values = np.tile(np.array([[0.3, 2.0]], np.float32), (subjects, 1))
+log = kd.fitting.simulate_log(jax.random.key(0), "bandit2arm_delta", values, 100)
+ready = time.perf_counter()
+kd.fitting.fit(jax.random.key(1), log, "bandit2arm_delta", num_warmup=1, num_samples=1, num_chains=4,
+               warn=False)
+done = time.perf_counter()
+print(ready - start, done - ready)
+"""
+
+
+def _measure(setting: str, subjects: int) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KDGAP_COMPILE_CACHE": setting}
+    out = subprocess.run([sys.executable, "-c", PROGRAM, str(subjects)], capture_output=True, text=True,
+                         env=env, check=True)
+    before, fit = (float(x) for x in out.stdout.split())
+    return before, fit
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="warm-cache runs (median)")
+    parser.add_argument("--subjects", type=int, default=20)
+    args = parser.parse_args()
+    rows = {}
+    rows["cache off"] = _measure("0", args.subjects)
+    with tempfile.TemporaryDirectory() as folder:
+        rows["empty cache (compiles, writes)"] = _measure(folder, args.subjects)
+        warm = [_measure(folder, args.subjects) for _ in range(args.repeats)]
+        rows["cache (second process)"] = (statistics.median(w[0] for w in warm),
+                                          statistics.median(w[1] for w in warm))
+    load = os.getloadavg()
+    print(f"bandit2arm_delta, {args.subjects} subjects x 100 trials, 4 chains; load average "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print(f"{'run':<32} {'import + data (s)':>18} {'fit start-up (s)':>17}")
+    for name, (before, fit) in rows.items():
+        print(f"{name:<32} {before:>18.2f} {fit:>17.2f}")
+    out = ROOT / "benchmarks" / "results" / "fit_startup.json"
+    out.write_text(json.dumps({
+        "rows": {name: {"import_and_data_s": b, "fit_startup_s": f} for name, (b, f) in rows.items()},
+        "subjects": args.subjects, "load_average": list(load),
+        "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                    "cpus": os.cpu_count(), "python": platform.python_version()},
+    }, indent=2) + "\n")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
