@@ -102,6 +102,10 @@ class LogisticFit(NamedTuple):
     n_iter: int
 
 
+def _sigmoid(eta: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * eta))  # no overflow for large |eta|
+
+
 def _log_lik(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> float:
     eta = X @ beta
     return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
@@ -153,7 +157,7 @@ def logistic_fit(X: Any, y: Any, *, max_iter: int = 100, tol: float = 1e-10) -> 
     beta = np.zeros(p)
     ll = _log_lik(X, y, beta)
     for it in range(1, max_iter + 1):
-        prob = 1.0 / (1.0 + np.exp(-(X @ beta)))
+        prob = _sigmoid(X @ beta)
         info = X.T @ (X * (prob * (1.0 - prob))[:, None])
         try:
             step = np.linalg.solve(info, X.T @ (y - prob))
@@ -171,7 +175,7 @@ def logistic_fit(X: Any, y: Any, *, max_iter: int = 100, tol: float = 1e-10) -> 
             t /= 2.0
         beta, ll = trial, ll_trial
         if np.max(np.abs(t * step)) < tol * (1.0 + np.max(np.abs(beta))):
-            prob = 1.0 / (1.0 + np.exp(-(X @ beta)))
+            prob = _sigmoid(X @ beta)
             info = X.T @ (X * (prob * (1.0 - prob))[:, None])
             cov = np.linalg.inv(info)
             se = np.sqrt(np.diag(cov))
