@@ -40,7 +40,17 @@ from kdgap_sim.envs.base import Environment
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.types import Array, Feedback, PRNGKey, Trajectory
 
-SOURCE = ("Wilson, Geana, White, Ludvig & Cohen (2014), J. Exp. Psychol. Gen. 143(6)")
+SOURCE = "Wilson, Geana, White, Ludvig & Cohen (2014), J. Exp. Psychol. Gen. 143(6)"
+
+__all__ = [
+    "HorizonGames",
+    "HorizonRollout",
+    "HorizonTask",
+    "HorizonTaskParams",
+    "play",
+    "sample_games",
+    "to_choice_log",
+]
 
 
 @params_class
@@ -50,6 +60,8 @@ class HorizonTaskParams(Params):
     Attributes:
       means: generative mean of each arm, ``[2]`` (:func:`sample_games` draws them).
       noise: reward standard deviation, shared by both arms (8 in Wilson et al. 2014).
+
+    Source: Wilson, Geana, White, Ludvig & Cohen (2014), J. Exp. Psychol. Gen. 143(6).
 
     Example:
       >>> import kdgap_sim as kd

@@ -55,6 +55,8 @@ class FirstFreeChoices(NamedTuple):
         (equal games) ``[N]``, 0/1.
       dR: mean difference (that arm minus the other; arm 1 minus arm 0) ``[N]``.
 
+    Source: Wilson, Geana, White, Ludvig & Cohen (2014), J. Exp. Psychol. Gen. 143(6).
+
     Example:
       >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
@@ -134,7 +136,7 @@ def logistic_fit(X: Any, y: Any, *, max_iter: int = 100, tol: float = 1e-10) -> 
       >>> X = np.column_stack([np.ones(6), [-2.0, -1.0, 0.0, 0.0, 1.0, 2.0]])
       >>> fit = logistic_fit(X, np.array([0, 1, 0, 1, 0, 1]))
       >>> fit.converged, [round(b, 4) for b in fit.coef.tolist()]
-      (True, [0.0, 0.4055])
+      (True, [0.0, 0.4196])
     """
     X = np.asarray(validation.as_numeric_array("X", X), np.float64)
     y = np.asarray(validation.as_numeric_array("y", y), np.float64)
@@ -202,6 +204,8 @@ class HorizonExploration(NamedTuple):
       n_unequal, n_equal: games in each condition.
       difference: ``"observed"`` or ``"generative"``.
 
+    Source: Wilson, Geana, White, Ludvig & Cohen (2014), J. Exp. Psychol. Gen. 143(6).
+
     Example:
       >>> import kdgap_sim as kd
       >>> kd.metrics.HorizonExploration._fields[:4]
@@ -231,8 +235,8 @@ class HorizonExploration(NamedTuple):
           >>> fit = LogisticFit(None, None, True, "", 0, 0)
           >>> r = kd.metrics.HorizonExploration(1.0, 0.5, 0.0, 1.0, 50.0, 1.0, True, "", fit, fit,
           ...                                   10, 10, "observed")
-          >>> r.interval("directed")
-          (0.02, 1.98)
+          >>> [round(x, 2) for x in r.interval("directed")]
+          [0.02, 1.98]
         """
         validation.check_choice("name", name, ("directed", "random", "reward_mean"))
         estimate, se = getattr(self, name), getattr(self, f"{name}_se")
@@ -407,17 +411,18 @@ def horizon_exploration(log: Any, n_forced: int = 4, difference: str = "observed
       >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
       >>> env = kd.envs.make("horizon-task")
-      >>> agent = kd.agents.Agent(kd.agents.UCB(exploration=0.0), kd.agents.Softmax())
-      >>> params = agent.default_params().replace(beta=0.15)
+      >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Softmax())
+      >>> params = agent.default_params().replace(exploration=0.0, beta=0.15)
       >>> out = horizon_task.play(jax.random.key(0), env, agent, params, n_games=200)
       >>> result = kd.metrics.horizon_exploration(out)
       >>> result.converged, abs(result.directed) < 3 * result.directed_se
       (True, True)
-      >>> greedy = kd.agents.Agent(kd.agents.UCB(exploration=0.0), kd.agents.Greedy())
-      >>> out = horizon_task.play(jax.random.key(0), env, greedy, greedy.default_params(), n_games=50)
+      >>> greedy = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
+      >>> out = horizon_task.play(jax.random.key(0), env, greedy,
+      ...                         greedy.default_params().replace(exploration=0.0), n_games=50)
       >>> result = kd.metrics.horizon_exploration(out)  # the greedy choice is separable
-      >>> result.converged, result.message[:24]
-      (False, 'unequal [1, 3] games: no')
+      >>> result.converged, "separation" in result.message
+      (False, True)
     """
     log = _as_log(log)
     rows = first_free_choices(log, n_forced, difference, horizons)
