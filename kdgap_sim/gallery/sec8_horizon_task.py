@@ -1,4 +1,6 @@
-"""The horizon task: directed and random exploration both grow with the horizon (docs/horizon-task.md).
+"""theory/THEORY.md section 8: directed and random exploration both grow with the horizon.
+
+See docs/horizon-task.md.
 
 Wilson, Geana, White, Ludvig & Cohen (2014), "Humans use directed and random
 exploration to solve the explore-exploit dilemma", J. Exp. Psychol. Gen.
