@@ -19,7 +19,8 @@ sigma_h1, sigma_h6, b_h1, b_h6`` (names follow the model's ``horizons``).
 
 Only the first free choice of each game enters the likelihood: the
 model's :meth:`~HorizonChoiceModel.log_probs` are 0 for every action on other
-trials (they add nothing). Games are read from the log's forced flags: each
+trials (they add nothing, and ``posterior_predictive`` draws those trials'
+choices uniformly: only its first free choices are the model's). Games are read from the log's forced flags: each
 game is ``n_forced`` forced trials followed by ``horizons[0]`` or
 ``horizons[1]`` free ones (:meth:`~HorizonChoiceModel.for_log` checks it; a
 released log without forced flags gets them from its blocks with
