@@ -32,6 +32,7 @@ PUBLIC_MODULES = (
     "kdgap_sim",
     "kdgap_sim.agents",
     "kdgap_sim.envs",
+    "kdgap_sim.envs.horizon_task",
     "kdgap_sim.metrics",
     "kdgap_sim.verify",
     "kdgap_sim.plotting",

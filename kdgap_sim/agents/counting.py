@@ -99,7 +99,12 @@ class UCB(_CountPredictor):
     .. math:: a_t = \arg\max_a\; \hat\mu_a + c\sqrt{2 \ln t / n_a},
 
     with :math:`t` the number of trials so far and :math:`n_a` the pulls of
-    :math:`a`. Beliefs are the sample means (``q0`` for untried actions).
+    :math:`a`. Beliefs are the sample means (``q0`` for untried actions), or
+    with ``beliefs_from="index"`` the index itself, :math:`\hat\mu_a + c\sqrt{2 \ln t /
+    \max(n_a, 1)}` (finite also for untried actions), so that an actor acting
+    on beliefs (``Softmax``) adds its choice noise to the information bonus:
+    directed plus random exploration (Wilson, Geana, White, Ludvig & Cohen
+    2014, J. Exp. Psychol. Gen. 143(6); see :mod:`kdgap_sim.envs.horizon_task`).
 
     Example:
       >>> import kdgap_sim as kd
@@ -110,20 +115,29 @@ class UCB(_CountPredictor):
     """
 
     feedback: str = "partial"
+    beliefs_from: str = "means"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        validation.check_choice("beliefs_from", self.beliefs_from, ("means", "index"))
 
     def default_params(self) -> UCBParams:
         return UCBParams()
 
     def beliefs(self, state: CountState, obs, params: UCBParams) -> Array:
-        return empirical_means(state, params.q0)
+        means = empirical_means(state, params.q0)
+        if self.beliefs_from == "index":
+            return means + self._bonus(state, params)
+        return means
+
+    def _bonus(self, state: CountState, params: UCBParams) -> Array:
+        return params.exploration * jnp.sqrt(
+            2.0 * jnp.log(jnp.maximum(state.t, 1.0)) / jnp.maximum(state.counts, 1.0))
 
     def index(self, state: CountState, params: UCBParams) -> Array:
         """The UCB1 index of every action (``+inf`` for untried actions)."""
         means = empirical_means(state, params.q0)
-        bonus = params.exploration * jnp.sqrt(
-            2.0 * jnp.log(jnp.maximum(state.t, 1.0)) / jnp.maximum(state.counts, 1.0)
-        )
-        return jnp.where(state.counts > 0, means + bonus, jnp.inf)
+        return jnp.where(state.counts > 0, means + self._bonus(state, params), jnp.inf)
 
     def recommend(self, key, state: CountState, obs, params: UCBParams) -> Rationale:
         del key

@@ -49,7 +49,7 @@ def make_predictor(name: str, **options: Any) -> predictors.Predictor:
     Example:
       >>> import kdgap_sim as kd
       >>> kd.agents.make_predictor("noisy-rationale", base="ucb")
-      NoisyRationale(base=UCB(feedback='partial'))
+      NoisyRationale(base=UCB(feedback='partial', beliefs_from='means'))
     """
     if name == "noisy-rationale" and isinstance(options.get("base"), str):
         base_options = dict(options.pop("base_options", {}) or {})

@@ -24,6 +24,8 @@ from kdgap_sim.envs.execution import (
     ExecutionState,
     ExecutionTask,
 )
+from kdgap_sim.envs import horizon_task
+from kdgap_sim.envs.horizon_task import HorizonTask, HorizonTaskParams
 from kdgap_sim.envs.reversal import ReversalBandit, ReversalBanditParams
 from kdgap_sim.envs.registry import make, register, registered
 
@@ -44,11 +46,14 @@ __all__ = [
     "ExecutionTask",
     "GaussianBandit",
     "GaussianBanditParams",
+    "HorizonTask",
+    "HorizonTaskParams",
     "LinearContextualBandit",
     "LinearContextualBanditParams",
     "ReversalBandit",
     "ReversalBanditParams",
     "make",
+    "horizon_task",
     "register",
     "registered",
 ]

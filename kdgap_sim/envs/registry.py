@@ -18,6 +18,7 @@ from kdgap_sim.envs.contextual import (
     protect_or_not,
 )
 from kdgap_sim.envs.execution import ExecutionTask
+from kdgap_sim.envs.horizon_task import HorizonTask
 from kdgap_sim.envs.reversal import ReversalBandit
 
 _REGISTRY: dict[str, Callable[..., Environment]] = {}
@@ -91,3 +92,4 @@ register("event-decision", EventDecision)
 register("linear-contextual-bandit", LinearContextualBandit)
 register("execution", ExecutionTask)
 register("reversal-bandit", ReversalBandit)
+register("horizon-task", HorizonTask)

@@ -2,7 +2,8 @@
 
 ``ChoiceLog`` loads and validates logs; ``make_model`` builds a model from the
 same predictor/actor functions the simulations use (plus hBayesDM's bandit
-models with hBayesDM's parameterisation); ``fit`` samples the posterior (NUTS
+models with hBayesDM's parameterisation, and Wilson et al. 2014's horizon-task
+model); ``fit`` samples the posterior (NUTS
 or SVI) into arviz InferenceData; ``parameter_recovery`` and
 ``model_recovery`` check that the fits recover what simulations put in.
 """
@@ -11,6 +12,7 @@ from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.model_registry import MODELS, make_model, register_model
 from kdgap_sim.fitting.models import AgentModel, ChoiceModel, ParamSpec, Prior, phi_approx
 from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel, bandit2arm_delta, bandit4arm_4par
+from kdgap_sim.fitting.horizon_model import HorizonChoiceModel, with_forced_trials
 from kdgap_sim.fitting.recovery import (
     Population,
     RecoveryResult,
@@ -34,6 +36,7 @@ __all__ = [
     "ChoiceModel",
     "FitWarning",
     "GainLossTask",
+    "HorizonChoiceModel",
     "LogArrays",
     "MODELS",
     "ParamSpec",
@@ -63,5 +66,6 @@ __all__ = [
     "register_model",
     "spread_chains",
     "subject_log_lik",
+    "with_forced_trials",
     "worst_mixing",
 ]

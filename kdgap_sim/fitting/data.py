@@ -439,6 +439,8 @@ class ChoiceLog:
         loss: Any = None,
         n_trials: Any = None,
         subjects: Any = None,
+        block: Any = None,
+        means: Any = None,
     ) -> ChoiceLog:
         """Builds a log from 0-based arrays ``[S, T]`` (e.g. simulated trajectories).
 
@@ -446,8 +448,11 @@ class ChoiceLog:
         shape is checked first (``reward``, ``forced``, ``rationale``,
         ``confidence``, ``gain``, ``loss``: ``[S, T]``; ``outcomes``:
         ``[S, T, n_actions]``; ``n_trials``: integers in ``[1, T]``, ``[S]``;
-        ``subjects``: ``S`` distinct labels); the values then go through the
-        same validation as a file, so bad values raise the same errors.
+        ``subjects``: ``S`` distinct labels; ``block``: integer game labels
+        ``[S, T]``, each game's trials consecutive; ``means``: generative means
+        ``[S, T, n_actions]``); the values then go through the same validation
+        as a file, so bad values raise the same errors. With ``block``, trial
+        numbers restart in each game.
         """
         import pandas as pd
 
@@ -470,6 +475,12 @@ class ChoiceLog:
         extra = {k: shaped(k, v, (S, T)) for k, v in extra.items() if v is not None}
         if outcomes is not None:
             outcomes = shaped("outcomes", outcomes, (S, T, n_actions))
+        if means is not None:
+            means = shaped("means", means, (S, T, n_actions))
+        if block is not None:
+            block = shaped("block", block, (S, T))
+            if not np.issubdtype(block.dtype, np.integer):
+                raise TypeError(f"block must hold integers (game labels), got dtype {block.dtype}")
         if n_trials is None:
             lengths = np.full((S,), T)
         else:
@@ -496,7 +507,13 @@ class ChoiceLog:
         mask = np.arange(T)[None, :] < lengths[:, None]
         data: dict[str, Any] = {}
         data["subject"] = np.repeat(np.asarray(labels, dtype=object), lengths)
-        data["trial"] = (np.broadcast_to(np.arange(1, T + 1), (S, T)))[mask]
+        position = np.broadcast_to(np.arange(T), (S, T))
+        if block is not None:  # trial numbers restart in each game
+            starts = np.ones((S, T), bool)
+            starts[:, 1:] = block[:, 1:] != block[:, :-1]
+            position = position - np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+            data["game"] = block[mask]
+        data["trial"] = (position + 1)[mask]
         data["choice"] = choice[mask]
         data["reward"] = reward[mask]
         for k, v in extra.items():
@@ -504,5 +521,8 @@ class ChoiceLog:
         if outcomes is not None:
             for a in range(n_actions):
                 data[f"outcome_{a}"] = outcomes[..., a][mask]
+        if means is not None:
+            for a in range(n_actions):
+                data[f"mean_{a}"] = means[..., a][mask]
         return cls.from_dataframe(pd.DataFrame(data), n_actions=n_actions, choice_base=0,
                                   source="arrays")

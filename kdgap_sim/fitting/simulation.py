@@ -26,6 +26,7 @@ from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
 from kdgap_sim.envs.bandit import BernoulliBandit
 from kdgap_sim.fitting.data import ChoiceLog, LogArrays
 from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel, check_gain_loss_task
+from kdgap_sim.fitting.horizon_model import HorizonChoiceModel
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import AgentModel, ChoiceModel
 from kdgap_sim.types import Array, PRNGKey
@@ -117,7 +118,8 @@ def default_task(model: ChoiceModel, n_actions: int = 2) -> Any:
     """A task to simulate ``model`` on.
 
     Agent models: a Bernoulli bandit with probabilities evenly spaced in
-    [0.2, 0.8] (two arms: 0.2 and 0.8). ``bandit4arm_4par``: a
+    [0.2, 0.8] (two arms: 0.2 and 0.8). ``wilson-horizon``: the horizon task
+    (``HorizonTask`` with the model's ``n_forced`` and ``horizons``). ``bandit4arm_4par``: a
     :class:`GainLossTask` with gain probabilities (0.6, 0.45, 0.35, 0.5) and
     loss probabilities (0.3, 0.45, 0.5, 0.25).
 
@@ -129,6 +131,11 @@ def default_task(model: ChoiceModel, n_actions: int = 2) -> Any:
       >>> type(kd.fitting.default_task(kd.fitting.bandit4arm_4par())).__name__
       'GainLossTask'
     """
+    if isinstance(model, HorizonChoiceModel):
+        from kdgap_sim.envs.horizon_task import HorizonTask
+
+        env = HorizonTask(n_forced=model.n_forced, horizons=model.horizons)
+        return env, env.default_params()
     if isinstance(model, AgentModel):
         n = model.n_actions or n_actions
         env = BernoulliBandit(n_arms=n)
@@ -146,11 +153,23 @@ def _n_actions(task: Any) -> int:
 def check_task(model: ChoiceModel, task: Any) -> None:
     """Raises TypeError/ValueError unless ``task`` is what ``model.simulate`` takes.
 
-    Agent models take ``(env, env_params)`` (an environment with ``n_actions``,
+    ``wilson-horizon`` takes ``(HorizonTask, HorizonTaskParams)`` of its design;
+    agent models take ``(env, env_params)`` (an environment with ``n_actions``,
     matching the model's own ``n_actions`` if it has one); hBayesDM's
     ``bandit4arm_4par`` takes a :class:`GainLossTask`; other models are not checked.
     """
-    if isinstance(model, AgentModel):
+    if isinstance(model, HorizonChoiceModel):
+        from kdgap_sim.envs.horizon_task import HorizonTask
+
+        if not (isinstance(task, tuple) and len(task) == 2 and isinstance(task[0], HorizonTask)):
+            raise TypeError(f"task for model {model.name!r} must be a tuple (HorizonTask, HorizonTaskParams), "
+                            f"e.g. kd.fitting.default_task(model); got {type(task).__name__}")
+        env, env_params = task
+        if (env.n_forced, env.horizons) != (model.n_forced, model.horizons):
+            raise ValueError(f"task has n_forced={env.n_forced}, horizons={env.horizons}; model "
+                             f"{model.name!r} has n_forced={model.n_forced}, horizons={model.horizons}")
+        env.validate_params(env_params, "task[1]")
+    elif isinstance(model, AgentModel):
         if not (isinstance(task, tuple) and len(task) == 2 and hasattr(task[0], "n_actions")):
             raise TypeError(f"task for model {model.name!r} must be a tuple (env, env_params), "
                             f"e.g. kd.fitting.default_task(model); got {type(task).__name__}")
@@ -187,11 +206,12 @@ def simulate_arrays(key: PRNGKey, model: ChoiceModel, values: Array, task: Any, 
     choice = sim["choice"].astype(jnp.int32)
     n = _n_actions(task)
     zeros = jnp.zeros(choice.shape, jnp.float32)
+    forced = sim.get("forced", jnp.zeros(choice.shape, bool)).astype(bool)
     outcomes = sim.get("outcomes", jax.nn.one_hot(choice, n) * sim["reward"][..., None])
     return LogArrays(
         choice=choice, reward=sim["reward"].astype(jnp.float32), outcomes=outcomes.astype(jnp.float32),
         gain=sim.get("gain", zeros), loss=sim.get("loss", zeros),
-        forced=jnp.zeros(choice.shape, bool), scored=jnp.ones(choice.shape, bool),
+        forced=forced, scored=~forced,
         context=jnp.zeros(choice.shape, jnp.int32),
         rationale=sim.get("rationale", jnp.full(choice.shape, -1, jnp.int32)).astype(jnp.int32),
         confidence=sim.get("confidence", zeros).astype(jnp.float32),
@@ -222,6 +242,7 @@ def simulate_log(key: PRNGKey, model: str | ChoiceModel, values: Any, n_trials: 
         a.choice, a.reward, n_actions=_n_actions(task),
         outcomes=a.outcomes if "full_feedback" in needs else None,
         rationale=a.rationale if getattr(model, "logged_rationale", False) else None,
-        gain=a.gain if not isinstance(model, AgentModel) else None,
-        loss=a.loss if not isinstance(model, AgentModel) else None,
+        forced=a.forced if bool(np.asarray(a.forced).any()) else None,
+        gain=a.gain if not isinstance(model, (AgentModel, HorizonChoiceModel)) else None,
+        loss=a.loss if not isinstance(model, (AgentModel, HorizonChoiceModel)) else None,
     )

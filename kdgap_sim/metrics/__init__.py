@@ -1,4 +1,4 @@
-"""Metrics of rollouts: exploration, habits, the knowing-doing gap, calibration."""
+"""Metrics of rollouts: exploration, habits, the knowing-doing gap, calibration, the horizon task."""
 
 from kdgap_sim.metrics.calibration import (
     ReliabilityCurve,
@@ -46,6 +46,12 @@ from kdgap_sim.metrics.habits import (
     frequency_bias_curve,
     repetition_rate,
 )
+from kdgap_sim.metrics.horizon_exploration import (
+    FirstFreeChoices,
+    HorizonExploration,
+    first_free_choices,
+    horizon_exploration,
+)
 from kdgap_sim.metrics.report import describe, mean_and_se
 
 __all__ = [
@@ -63,6 +69,10 @@ __all__ = [
     "trajectory_faithfulness",
     "variation_report",
     "EntropyRatio",
+    "FirstFreeChoices",
+    "HorizonExploration",
+    "first_free_choices",
+    "horizon_exploration",
     "action_coverage",
     "action_entropy",
     "coverage_curve",

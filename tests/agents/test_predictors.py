@@ -161,3 +161,18 @@ def test_beta_predictors_refuse_rewards_outside_the_unit_interval():
     thompson.check_env(kd.envs.make("reversal-bandit"))
     for predictor in (kd.agents.UCB(), kd.agents.RescorlaWagner()):
         kd.agents.Agent(predictor, kd.agents.Greedy()).check_env(gaussian, gaussian.default_params())
+
+
+def test_ucb_beliefs_from_index():
+    """beliefs_from="index": beliefs are mean + bonus (finite for untried arms), for the horizon task."""
+    ucb = kd.agents.UCB(beliefs_from="index")
+    params = ucb.default_params().replace(exploration=2.0, q0=0.0)
+    state = kd.agents.CountState(counts=jnp.array([1.0, 3.0, 0.0]), sums=jnp.array([5.0, 3.0, 0.0]),
+                                 t=jnp.float32(4.0))
+    beliefs = ucb.beliefs(state, 0, params)
+    index = ucb.index(state, params)
+    assert jnp.allclose(beliefs[:2], index[:2])
+    assert jnp.isfinite(beliefs[2]) and jnp.isinf(index[2])
+    assert jnp.allclose(kd.agents.UCB().beliefs(state, 0, params), jnp.array([5.0, 1.0, 0.0]))
+    with pytest.raises(ValueError, match="beliefs_from"):
+        kd.agents.UCB(beliefs_from="bonus")
