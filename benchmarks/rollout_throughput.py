@@ -8,6 +8,10 @@ Columns, all measured in the same run:
   (a') kd-regret the same call inside the caller's ``jax.jit``, keeping only ``regret_sum``:
                  XLA drops the accumulators nobody reads, so this is the library computing
                  what the hand-written loops compute (bit-identical regrets: tested);
+  (a") kd-traced the call (a) inside the caller's ``jax.jit`` with the env and agent params
+                 as traced arguments, all accumulators returned: the parameters are then
+                 checked inside the computation (kdgap_sim.traced_checks: domain flags,
+                 NaN poisoning, checkify checks); the ratio a"/a is that check's cost;
   (b) fused      a hand-written fused JAX scan of the same agent with the same random
                  stream (bit-identical actions: checked below), tracking only regret,
                  drawing with ``jax.random`` (whose CPU lowering of the hash is a rolled loop);
@@ -104,6 +108,17 @@ def make_kdgap_regret_only(n_agents, n_steps, unroll):
         return kd.rollout_batch(key, env, env_params, agent, params, n_steps, n_agents, unroll=unroll).regret_sum
 
     return jax.jit(run)
+
+
+def make_kdgap_traced(n_agents, n_steps, unroll):
+    """Column (a"): the public call inside a jit whose params are traced (checked in the trace)."""
+    env, env_params, agent, params = kdgap_setup()
+
+    def run(key, env_params, params):
+        return kd.rollout_batch(key, env, env_params, agent, params, n_steps, n_agents, unroll=unroll)
+
+    jitted = jax.jit(run)
+    return lambda key: jitted(key, env_params, params)
 
 
 def _fused_one(key, n_steps, unroll, one_draw, rng=jax.random):
@@ -258,6 +273,8 @@ def main(argv=None):
         row = {"agents": n_agents, "steps": args.steps}
         for unroll in args.unroll:
             row[f"kdgap_u{unroll}"] = work / best_time(lambda: run_kdgap(key, n_agents, args.steps, unroll), args.repeats)
+            traced = make_kdgap_traced(n_agents, args.steps, unroll)
+            row[f"kdtraced_u{unroll}"] = work / best_time(lambda: traced(key), args.repeats)
             regret_only = make_kdgap_regret_only(n_agents, args.steps, unroll)
             row[f"kdregret_u{unroll}"] = work / best_time(lambda: regret_only(key), args.repeats)
             fused = make_fused(args.steps, unroll, False)
@@ -272,7 +289,8 @@ def main(argv=None):
             row["numpy"] = work / best_time(lambda: run_numpy(0, n_agents, args.steps), 1)
         best = lambda prefix: max(v for k, v in row.items() if k.startswith(prefix + "_u"))  # noqa: E731
         row["kdgap_best"], row["fused_best"], row["fused1rng_best"] = best("kdgap"), best("fused"), best("fused1rng")
-        row["kdregret_best"] = best("kdregret")
+        row["kdregret_best"], row["kdtraced_best"] = best("kdregret"), best("kdtraced")
+        row["ratio_kdtraced_vs_kdgap"] = row["kdtraced_best"] / row["kdgap_best"]
         row["fusedfast_best"], row["onehash_best"] = best("fusedfast"), best("onehash")
         row["ratio_kdgap_vs_fused"] = row["kdgap_best"] / row["fused_best"]
         row["ratio_kdregret_vs_fused"] = row["kdregret_best"] / row["fused_best"]
@@ -284,7 +302,7 @@ def main(argv=None):
             row["ratio_onehash_vs_numpy"] = row["onehash_best"] / row["numpy"]
         rows.append(row)
 
-    header = (f"{'agents':>8} {'kdgap':>10} {'kd-regret':>10} {'fused':>10} {'fused-fast':>10} {'fused-1rng':>10} "
+    header = (f"{'agents':>8} {'kdgap':>10} {'kd-traced':>10} {'a2/a':>6} {'kd-regret':>10} {'fused':>10} {'fused-fast':>10} {'fused-1rng':>10} "
               f"{'one-hash':>10} {'numpy':>10} {'a/b':>6} {'a1/b':>6} {'a/b+':>6} {'a/b1':>6} {'a/c':>6} {'a1/c':>6} "
               f"{'d/c':>6}")
     print("agent-steps per second (best over unroll factors " + str(args.unroll) + ")")
@@ -293,7 +311,8 @@ def main(argv=None):
         numpy_text = f"{r['numpy']:10.3g}" if "numpy" in r else f"{'-':>10}"
         ratios_c = " ".join(f"{r[k]:6.1f}" if k in r else f"{'-':>6}" for k in
                             ("ratio_kdgap_vs_numpy", "ratio_kdregret_vs_numpy", "ratio_onehash_vs_numpy"))
-        print(f"{r['agents']:>8} {r['kdgap_best']:10.3g} {r['kdregret_best']:10.3g} {r['fused_best']:10.3g} "
+        print(f"{r['agents']:>8} {r['kdgap_best']:10.3g} {r['kdtraced_best']:10.3g} "
+              f"{r['ratio_kdtraced_vs_kdgap']:6.3f} {r['kdregret_best']:10.3g} {r['fused_best']:10.3g} "
               f"{r['fusedfast_best']:10.3g} {r['fused1rng_best']:10.3g} {r['onehash_best']:10.3g} {numpy_text} "
               f"{r['ratio_kdgap_vs_fused']:6.2f} {r['ratio_kdregret_vs_fused']:6.2f} "
               f"{r['ratio_kdgap_vs_fusedfast']:6.2f} {r['ratio_kdgap_vs_fused1rng']:6.2f} {ratios_c}")
