@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from kdgap_sim import action_axis, threefry, traced_checks, validation
+from kdgap_sim import action_axis, memory, threefry, traced_checks, validation
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.envs.base import Environment
 from kdgap_sim.types import Array, PRNGKey, Rationale, Summary, Trajectory
@@ -347,6 +347,11 @@ def rollout_batch(
     device runs the scan for its share, and every seed's result is the same
     bit for bit whatever the number of devices.
 
+    Raises:
+      ValueError: for any bad argument, and when ``n_seeds`` would not fit in
+        device memory (estimated before compiling, :mod:`kdgap_sim.memory`;
+        the message says how many seeds fit).
+
     Example:
       >>> import jax, kdgap_sim as kd
       >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
@@ -363,6 +368,8 @@ def rollout_batch(
     if forced_actions is not None:
         forced_actions = jnp.asarray(forced_actions, jnp.int32)
     sharding = seed_sharding(devices)
+    n_devices = 1 if sharding is None else sharding.mesh.size
+    memory.check_batch_fits(env, env_params, agent, agent_params, n_steps, n_seeds, record, n_devices)
     out = _batch_impl(
         key, env_params, agent_params, forced_actions, n_seeds=n_seeds,
         env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll, sharding=sharding,

@@ -42,10 +42,10 @@ from kdgap_sim.sweep.chunk import (
     bytes_per_point,
     chunk_function,
     chunk_inputs,
-    device_memory_bytes,
     metrics_from_stats,
     replicate,
 )
+from kdgap_sim.memory import device_memory_bytes
 from kdgap_sim.sweep.grid import Grid
 from kdgap_sim.sweep.store import SweepStore, StoreError, covered, dim_coords, merge_ranges, open_dataset
 
