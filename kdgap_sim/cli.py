@@ -107,6 +107,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
 def n_seeds_int(text: str) -> int:
     """argparse type: a number of seeds, >= 2 (a standard error needs two seeds)."""
     from kdgap_sim.simulate import check_n_seeds
