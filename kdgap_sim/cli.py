@@ -34,13 +34,15 @@ SUMMARIES: dict[str, tuple[str, str]] = {
 }
 
 
-def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output, figure, title):
+def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output, figure, title, quiet=False):
     import jax
 
     from kdgap_sim import plotting
+    from kdgap_sim.progress import say
     from kdgap_sim.simulate import format_study_table, run_study, study_to_json
 
-    results = run_study(jax.random.key(key_seed), env, env_params, agents, n_steps, n_seeds)
+    say(f"running {len(agents)} agent(s), {n_seeds} seeds x {n_steps} steps", enabled=not quiet)
+    results = run_study(jax.random.key(key_seed), env, env_params, agents, n_steps, n_seeds, progress=not quiet)
     print(title)
     print(format_study_table(results))
     if output:
@@ -72,7 +74,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     _run_and_report(
         args.seed, env, env.default_params(), chosen, args.steps, args.seeds,
-        str(out_dir / "demo.json"), str(out_dir / "demo.png"), title,
+        str(out_dir / "demo.json"), str(out_dir / "demo.png"), title, args.quiet,
     )
     return 0
 
@@ -86,7 +88,7 @@ def _simulate(args: argparse.Namespace) -> int:
             check_output_path(key, cfg[key])
     _run_and_report(
         cfg["seed"], cfg["env"], cfg["env_params"], cfg["agents"], cfg["n_steps"], cfg["n_seeds"],
-        cfg["output"], cfg["figure"], f"simulate {args.config}",
+        cfg["output"], cfg["figure"], f"simulate {args.config}", args.quiet,
     )
     return 0
 
@@ -105,6 +107,12 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
+
+
+def add_quiet(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``: no progress on stderr (a bar on a terminal, periodic lines otherwise)."""
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print no progress (default: a bar on a terminal, a line every few seconds otherwise)")
 
 
 def positive_float(text: str) -> float:
@@ -167,9 +175,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", default=None, help=f"folder for demo.png, demo.pdf and demo.json (default {DEMO_OUT})"
     )
+    add_quiet(demo)
     demo.set_defaults(handler=_demo)
     sim = sub.add_parser("simulate", help="run a study described by a TOML config")
     sim.add_argument("config", help="study config (TOML); see docs/cli.md")
+    add_quiet(sim)
     sim.set_defaults(handler=_simulate)
     for module in EXTENSIONS:
         name, summary = SUMMARIES.get(module, (None, None))

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from kdgap_sim import validation
-from kdgap_sim.cli import positive_float, positive_int
+from kdgap_sim.cli import add_quiet, positive_float, positive_int
 from kdgap_sim.config import build_agent, build_env, check_output_path, check_path, check_seed, read_toml
 from kdgap_sim.sweep import rendezvous
 from kdgap_sim.sweep.grid import SEED, Grid
@@ -153,7 +153,7 @@ def _sweep(args: argparse.Namespace) -> int:
     ds = run(
         jax.random.key(cfg["seed"]), cfg["env"], cfg["agent"], cfg["grid"], cfg["n_steps"],
         env_params=cfg["env_params"], agent_params=cfg["agent_params"], store=cfg["store"],
-        chunk_size=chunk_size, resume=args.resume,
+        chunk_size=chunk_size, resume=args.resume, progress=not args.quiet,
     )
     if jax.process_index() == 0:
         stats = last_run_stats()
@@ -189,4 +189,5 @@ def add_subcommand(subparsers: Any) -> None:
         help="how long the processes wait for each other at start (default 300); then the error names "
              "the coordinator and the missing process ids",
     )
+    add_quiet(parser)
     parser.set_defaults(handler=_sweep)
