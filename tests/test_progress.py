@@ -74,3 +74,10 @@ def test_fit_shows_numpyro_sampling_progress_as_lines(tmp_path, capsys):
     assert re.search(r"(warmup|sample).*\d+/60", err), err  # numpyro's bar, as plain lines
     assert main([*args, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_verify_reports_each_check(capsys):
+    assert main(["verify", "rw-steady-state", "--quick"]) == 0
+    assert "verify: 1/1 checks (100%) rw-steady-state PASS" in capsys.readouterr().err
+    assert main(["verify", "rw-steady-state", "--quick", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
