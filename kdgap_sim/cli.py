@@ -38,10 +38,8 @@ def _run_and_report(key_seed, env, env_params, agents, n_steps, n_seeds, output,
     import jax
 
     from kdgap_sim import plotting
-    from kdgap_sim.progress import say
     from kdgap_sim.simulate import format_study_table, run_study, study_to_json
 
-    say(f"running {len(agents)} agent(s), {n_seeds} seeds x {n_steps} steps", enabled=not quiet)
     results = run_study(jax.random.key(key_seed), env, env_params, agents, n_steps, n_seeds, progress=not quiet)
     print(title)
     print(format_study_table(results))

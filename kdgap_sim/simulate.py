@@ -20,8 +20,9 @@ from kdgap_sim.envs.base import Environment
 from kdgap_sim.metrics.exploration import coverage_curve
 from kdgap_sim.metrics.habits import frequency_bias
 from kdgap_sim.metrics.report import describe, mean_and_se
-from kdgap_sim.progress import Progress
-from kdgap_sim.rollout import rollout_batch
+from kdgap_sim.memory import check_batch_fits
+from kdgap_sim.progress import Progress, say
+from kdgap_sim.rollout import rollout_batch, validate_rollout_inputs
 from kdgap_sim.types import PRNGKey
 
 TABLE_COLUMNS = ("regret", "coverage", "rationale_correct", "follow", "frequency_bias")
@@ -60,6 +61,11 @@ def run_study(
     check_n_seeds(n_seeds)
     if not agents:
         raise ValueError("agents must name at least one agent")
+    for agent, params in agents.values():  # every agent checked, and its batch must fit, before any runs
+        validate_rollout_inputs(key, env, env_params, agent, params, n_steps)
+        check_batch_fits(env, env_params, agent, params, n_steps, n_seeds, "summary",
+                         n_devices=jax.local_device_count())
+    say(f"running {len(agents)} agent(s), {n_seeds} seeds x {n_steps} steps", enabled=progress)
     results = {}
     start = time.perf_counter()
     with Progress(len(agents), "study", "agents", enabled=progress) as bar:

@@ -41,7 +41,7 @@ def test_plain_lines_pass_messages_and_rate_limit_bar_redraws():
 def test_demo_reports_each_agent_on_stderr_and_quiet_silences_it(tmp_path, capsys):
     assert main(["demo", "--seeds", "4", "--steps", "5", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err
-    assert "running 3 agent(s)" in err and re.search(r"study: 3/3 agents \(100%\) greedy done", err)
+    assert "running 4 agent(s)" in err and re.search(r"study: 4/4 agents \(100%\) llm-2b-like done", err)
     assert main(["demo", "--seeds", "4", "--steps", "5", "--out", str(tmp_path), "--quiet"]) == 0
     assert capsys.readouterr().err == ""
 
