@@ -112,7 +112,7 @@ def regret_bars(results: Mapping[str, Mapping[str, Any]], ax=None):
     Example:
       >>> from kdgap_sim import plotting
       >>> fig = plotting.regret_bars({"a": {"regret": (16.2, 0.06)}, "b": {"regret": (9.8, 0.3)}})
-      >>> [round(p.get_height(), 1) for p in fig.axes[0].patches]
+      >>> [round(float(p.get_height()), 1) for p in fig.axes[0].patches]
       [16.2, 9.8]
     """
     ax = new_axes(ax, (3.6, 3.4))
