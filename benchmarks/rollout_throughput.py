@@ -8,6 +8,12 @@ Columns, all measured in the same run:
   (a') kd-regret the same call inside the caller's ``jax.jit``, keeping only ``regret_sum``:
                  XLA drops the accumulators nobody reads, so this is the library computing
                  what the hand-written loops compute (bit-identical regrets: tested);
+  (a") kd-traced the call (a) inside the caller's ``jax.jit`` with the env and agent params
+                 as traced arguments, all accumulators returned: the parameters are then
+                 checked inside the computation (kdgap_sim.traced_checks: domain flags,
+                 NaN poisoning, checkify checks); the ratio a"/a is that check's cost.
+                 (a) and (a") are timed in turn, so that changes in the machine's load
+                 hit both alike; ``--kdgap-only`` measures just these two;
   (b) fused      a hand-written fused JAX scan of the same agent with the same random
                  stream (bit-identical actions: checked below), tracking only regret,
                  drawing with ``jax.random`` (whose CPU lowering of the hash is a rolled loop);
@@ -24,8 +30,8 @@ Columns, all measured in the same run:
   (c) numpy      a NumPy loop over trials, vectorised over agents.
 
 Usage: python benchmarks/rollout_throughput.py [--agents 1000 10000 100000] [--steps 1000] [--devices 2]
-       [--vector-width 512]
-Writes benchmarks/results/rollout_throughput_<platform>[_<N>dev][_vw<W>].json.
+       [--vector-width 512] [--kdgap-only]
+Writes benchmarks/results/rollout_throughput_<platform>[_<N>dev][_traced][_vw<W>].json.
 
 ``--devices N`` (CPU) starts JAX with N host devices
 (``--xla_force_host_platform_device_count``), so that ``kd.rollout_batch`` splits
@@ -104,6 +110,17 @@ def make_kdgap_regret_only(n_agents, n_steps, unroll):
         return kd.rollout_batch(key, env, env_params, agent, params, n_steps, n_agents, unroll=unroll).regret_sum
 
     return jax.jit(run)
+
+
+def make_kdgap_traced(n_agents, n_steps, unroll):
+    """Column (a"): the public call inside a jit whose params are traced (checked in the trace)."""
+    env, env_params, agent, params = kdgap_setup()
+
+    def run(key, env_params, params):
+        return kd.rollout_batch(key, env, env_params, agent, params, n_steps, n_agents, unroll=unroll)
+
+    jitted = jax.jit(run)
+    return lambda key: jitted(key, env_params, params)
 
 
 def _fused_one(key, n_steps, unroll, one_draw, rng=jax.random):
@@ -208,6 +225,19 @@ def best_time(fn, repeats):
     return min(times)
 
 
+def best_times_interleaved(fns, repeats):
+    """Best time of each of ``fns``, called in turn ``repeats`` times (load drift hits them alike)."""
+    for fn in fns:
+        fn()  # warm-up (compilation)
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, out in zip(fns, times):
+            start = time.perf_counter()
+            jax.block_until_ready(fn())
+            out.append(time.perf_counter() - start)
+    return [min(t) for t in times]
+
+
 def write_results(out, default_name: str, fields: dict) -> None:
     """Writes ``fields`` with the machine's description as JSON to ``out`` or results/<default_name>."""
     device = jax.devices()[0]
@@ -232,6 +262,24 @@ def check_parity(n_steps=200, n_agents=64):
                 and np.array_equal(np.asarray(out.action), np.asarray(actions_fast)))
 
 
+def print_table(rows, unrolls):
+    """The full table of all columns."""
+    header = (f"{'agents':>8} {'kdgap':>10} {'kd-traced':>10} {'a2/a':>6} {'kd-regret':>10} {'fused':>10} {'fused-fast':>10} {'fused-1rng':>10} "
+              f"{'one-hash':>10} {'numpy':>10} {'a/b':>6} {'a1/b':>6} {'a/b+':>6} {'a/b1':>6} {'a/c':>6} {'a1/c':>6} "
+              f"{'d/c':>6}")
+    print("agent-steps per second (best over unroll factors " + str(unrolls) + ")")
+    print(header)
+    for r in rows:
+        numpy_text = f"{r['numpy']:10.3g}" if "numpy" in r else f"{'-':>10}"
+        ratios_c = " ".join(f"{r[k]:6.1f}" if k in r else f"{'-':>6}" for k in
+                            ("ratio_kdgap_vs_numpy", "ratio_kdregret_vs_numpy", "ratio_onehash_vs_numpy"))
+        print(f"{r['agents']:>8} {r['kdgap_best']:10.3g} {r['kdtraced_best']:10.3g} "
+              f"{r['ratio_kdtraced_vs_kdgap']:6.3f} {r['kdregret_best']:10.3g} {r['fused_best']:10.3g} "
+              f"{r['fusedfast_best']:10.3g} {r['fused1rng_best']:10.3g} {r['onehash_best']:10.3g} {numpy_text} "
+              f"{r['ratio_kdgap_vs_fused']:6.2f} {r['ratio_kdregret_vs_fused']:6.2f} "
+              f"{r['ratio_kdgap_vs_fusedfast']:6.2f} {r['ratio_kdgap_vs_fused1rng']:6.2f} {ratios_c}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agents", type=int, nargs="+", default=[1_000, 10_000, 100_000])
@@ -243,6 +291,8 @@ def main(argv=None):
                         help="CPU host devices to split the agents over (read before JAX starts)")
     parser.add_argument("--vector-width", type=int, default=0, choices=[0, 128, 256, 512],
                         help="XLA CPU's preferred SIMD width in bits (0: XLA's default; read before JAX starts)")
+    parser.add_argument("--kdgap-only", action="store_true",
+                        help="only columns (a) and (a\"): the cost of checking traced parameters")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
 
@@ -257,7 +307,12 @@ def main(argv=None):
         work = n_agents * args.steps
         row = {"agents": n_agents, "steps": args.steps}
         for unroll in args.unroll:
-            row[f"kdgap_u{unroll}"] = work / best_time(lambda: run_kdgap(key, n_agents, args.steps, unroll), args.repeats)
+            traced = make_kdgap_traced(n_agents, args.steps, unroll)
+            plain_s, traced_s = best_times_interleaved(
+                [lambda: run_kdgap(key, n_agents, args.steps, unroll), lambda: traced(key)], args.repeats)
+            row[f"kdgap_u{unroll}"], row[f"kdtraced_u{unroll}"] = work / plain_s, work / traced_s
+            if args.kdgap_only:
+                continue
             regret_only = make_kdgap_regret_only(n_agents, args.steps, unroll)
             row[f"kdregret_u{unroll}"] = work / best_time(lambda: regret_only(key), args.repeats)
             fused = make_fused(args.steps, unroll, False)
@@ -271,8 +326,14 @@ def main(argv=None):
         if n_agents <= args.numpy_max:
             row["numpy"] = work / best_time(lambda: run_numpy(0, n_agents, args.steps), 1)
         best = lambda prefix: max(v for k, v in row.items() if k.startswith(prefix + "_u"))  # noqa: E731
+        if args.kdgap_only:
+            row["kdgap_best"], row["kdtraced_best"] = best("kdgap"), best("kdtraced")
+            row["ratio_kdtraced_vs_kdgap"] = row["kdtraced_best"] / row["kdgap_best"]
+            rows.append(row)
+            continue
         row["kdgap_best"], row["fused_best"], row["fused1rng_best"] = best("kdgap"), best("fused"), best("fused1rng")
-        row["kdregret_best"] = best("kdregret")
+        row["kdregret_best"], row["kdtraced_best"] = best("kdregret"), best("kdtraced")
+        row["ratio_kdtraced_vs_kdgap"] = row["kdtraced_best"] / row["kdgap_best"]
         row["fusedfast_best"], row["onehash_best"] = best("fusedfast"), best("onehash")
         row["ratio_kdgap_vs_fused"] = row["kdgap_best"] / row["fused_best"]
         row["ratio_kdregret_vs_fused"] = row["kdregret_best"] / row["fused_best"]
@@ -284,21 +345,16 @@ def main(argv=None):
             row["ratio_onehash_vs_numpy"] = row["onehash_best"] / row["numpy"]
         rows.append(row)
 
-    header = (f"{'agents':>8} {'kdgap':>10} {'kd-regret':>10} {'fused':>10} {'fused-fast':>10} {'fused-1rng':>10} "
-              f"{'one-hash':>10} {'numpy':>10} {'a/b':>6} {'a1/b':>6} {'a/b+':>6} {'a/b1':>6} {'a/c':>6} {'a1/c':>6} "
-              f"{'d/c':>6}")
-    print("agent-steps per second (best over unroll factors " + str(args.unroll) + ")")
-    print(header)
-    for r in rows:
-        numpy_text = f"{r['numpy']:10.3g}" if "numpy" in r else f"{'-':>10}"
-        ratios_c = " ".join(f"{r[k]:6.1f}" if k in r else f"{'-':>6}" for k in
-                            ("ratio_kdgap_vs_numpy", "ratio_kdregret_vs_numpy", "ratio_onehash_vs_numpy"))
-        print(f"{r['agents']:>8} {r['kdgap_best']:10.3g} {r['kdregret_best']:10.3g} {r['fused_best']:10.3g} "
-              f"{r['fusedfast_best']:10.3g} {r['fused1rng_best']:10.3g} {r['onehash_best']:10.3g} {numpy_text} "
-              f"{r['ratio_kdgap_vs_fused']:6.2f} {r['ratio_kdregret_vs_fused']:6.2f} "
-              f"{r['ratio_kdgap_vs_fusedfast']:6.2f} {r['ratio_kdgap_vs_fused1rng']:6.2f} {ratios_c}")
-
+    if args.kdgap_only:
+        print("agent-steps per second (best over unroll factors " + str(args.unroll) + ")")
+        print(f"{'agents':>8} {'kdgap':>10} {'kd-traced':>10} {'a2/a':>6}")
+        for r in rows:
+            print(f"{r['agents']:>8} {r['kdgap_best']:10.3g} {r['kdtraced_best']:10.3g} "
+                  f"{r['ratio_kdtraced_vs_kdgap']:6.3f}")
+    if not args.kdgap_only:
+        print_table(rows, args.unroll)
     suffix = f"_{len(jax.devices())}dev" if len(jax.devices()) > 1 else ""
+    suffix += "_traced" if args.kdgap_only else ""
     suffix += f"_vw{args.vector_width}" if args.vector_width else ""
     write_results(args.out, f"rollout_throughput_{device.platform}{suffix}.json", {
         "benchmark": "rollout_throughput",

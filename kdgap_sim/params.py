@@ -132,6 +132,23 @@ class Params:
             domain = self.domains.get(field.name, "real")
             validation.check_in_domain(name, value, domain)
 
+    def domain_items(self, prefix: str = "params") -> Iterator[tuple[str, Any, str]]:
+        """Yields ``(dotted_name, value, domain)`` for every leaf, nested params included.
+
+        Example:
+          >>> import kdgap_sim as kd
+          >>> _, params = kd.agents.profile("faithful-ucb")
+          >>> [(n, d) for n, _, d in params.domain_items("p") if n.endswith("follow_prob")]
+          [('p.actor.follow_prob', 'unit')]
+        """
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            name = f"{prefix}.{field.name}"
+            if isinstance(value, Params):
+                yield from value.domain_items(name)
+            else:
+                yield name, value, self.domains.get(field.name, "real")
+
     def as_dict(self) -> dict[str, Any]:
         """Flat mapping from leaf name to value."""
         return {name: value for name, _, value in self.flat_items()}

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from kdgap_sim import action_axis, threefry, validation
+from kdgap_sim import action_axis, memory, threefry, traced_checks, validation
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.envs.base import Environment
 from kdgap_sim.types import Array, PRNGKey, Rationale, Summary, Trajectory
@@ -64,6 +64,7 @@ def init_summary(n_actions: int) -> Summary:
         correct_and_follow_count=zero_i,
         confidence_sum=zero_f,
         brier_sum=zero_f,
+        invalid_params=jnp.bool_(False),
     )
 
 
@@ -93,6 +94,7 @@ def _accumulate(summary: Summary, t: Array, step: _Step, expected: Array) -> Sum
         correct_and_follow_count=summary.correct_and_follow_count + i32(correct & follows),
         confidence_sum=summary.confidence_sum + step.rationale.confidence,
         brier_sum=summary.brier_sum + (step.rationale.confidence - outcome_of_recommended) ** 2,
+        invalid_params=summary.invalid_params,
     )
 
 
@@ -225,6 +227,12 @@ def rollout(
     Raises:
       TypeError, ValueError: for any bad argument, before compilation.
 
+    Parameters traced by a caller's ``jit``/``vmap`` cannot be checked before
+    compiling; they are checked inside the computation instead: out of their
+    domain, the result is NaN/-1 with ``invalid_params`` True, and under
+    ``checkify.checkify`` the error names the parameter
+    (:mod:`kdgap_sim.traced_checks`).
+
     Example:
       >>> import jax, kdgap_sim as kd
       >>> env = kd.envs.make("bernoulli-bandit", n_arms=5)
@@ -239,10 +247,17 @@ def rollout(
     )
     if forced_actions is not None:
         forced_actions = jnp.asarray(forced_actions, jnp.int32)
-    return _rollout_jit(
+    out = _rollout_jit(
         key, env_params, agent_params, forced_actions,
         env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll,
     )
+    return _guard_traced(out, env, env_params, agent_params, forced_actions)
+
+
+def _guard_traced(out, env, env_params, agent_params, forced_actions):
+    """Traced parameters, unchecked so far, checked inside the trace (:mod:`kdgap_sim.traced_checks`)."""
+    named = {"env_params": env_params, "agent_params": agent_params}
+    return traced_checks.guard(out, named, forced_actions, env.n_actions)
 
 
 def seed_keys(key: PRNGKey, n_seeds: int, offset: int = 0) -> Array:
@@ -332,6 +347,11 @@ def rollout_batch(
     device runs the scan for its share, and every seed's result is the same
     bit for bit whatever the number of devices.
 
+    Raises:
+      ValueError: for any bad argument, and when ``n_seeds`` would not fit in
+        device memory (estimated before compiling, :mod:`kdgap_sim.memory`;
+        the message says how many seeds fit).
+
     Example:
       >>> import jax, kdgap_sim as kd
       >>> env = kd.envs.make("bernoulli-bandit", n_arms=3)
@@ -348,7 +368,10 @@ def rollout_batch(
     if forced_actions is not None:
         forced_actions = jnp.asarray(forced_actions, jnp.int32)
     sharding = seed_sharding(devices)
-    return _batch_impl(
+    n_devices = 1 if sharding is None else sharding.mesh.size
+    memory.check_batch_fits(env, env_params, agent, agent_params, n_steps, n_seeds, record, n_devices)
+    out = _batch_impl(
         key, env_params, agent_params, forced_actions, n_seeds=n_seeds,
         env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll, sharding=sharding,
     )
+    return _guard_traced(out, env, env_params, agent_params, forced_actions)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,9 @@ from kdgap_sim.envs.base import Environment
 from kdgap_sim.metrics.exploration import coverage_curve
 from kdgap_sim.metrics.habits import frequency_bias
 from kdgap_sim.metrics.report import describe, mean_and_se
-from kdgap_sim.rollout import rollout_batch
+from kdgap_sim.memory import check_batch_fits
+from kdgap_sim.progress import Progress, say
+from kdgap_sim.rollout import rollout_batch, validate_rollout_inputs
 from kdgap_sim.types import PRNGKey
 
 TABLE_COLUMNS = ("regret", "coverage", "rationale_correct", "follow", "frequency_bias")
@@ -40,8 +43,12 @@ def run_study(
     agents: Mapping[str, tuple[Agent, AgentParams]],
     n_steps: int,
     n_seeds: int,
+    progress: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Runs every agent for ``n_seeds`` (>= 2) seeds; all agents share the seed keys.
+
+    ``progress=True`` reports each agent as it finishes on stderr
+    (:class:`kdgap_sim.progress.Progress`).
 
     Returns:
       ``{label: {"metrics": {name: (mean, se)}, "coverage_curve": [n_steps]}}``;
@@ -54,14 +61,22 @@ def run_study(
     check_n_seeds(n_seeds)
     if not agents:
         raise ValueError("agents must name at least one agent")
+    for agent, params in agents.values():  # every agent checked, and its batch must fit, before any runs
+        validate_rollout_inputs(key, env, env_params, agent, params, n_steps)
+        check_batch_fits(env, env_params, agent, params, n_steps, n_seeds, "summary",
+                         n_devices=jax.local_device_count())
+    say(f"running {len(agents)} agent(s), {n_seeds} seeds x {n_steps} steps", enabled=progress)
     results = {}
-    for label, (agent, params) in agents.items():
-        out = rollout_batch(key, env, env_params, agent, params, n_steps, n_seeds)
-        metrics = {name: mean_and_se(values) for name, values in describe(out).items()}
-        bias = float(frequency_bias(jax.random.fold_in(key, 1), agent, params, env.n_actions))
-        metrics["frequency_bias"] = (bias, 0.0)
-        curve = np.asarray(coverage_curve(out, n_steps)).mean(axis=0)
-        results[label] = {"metrics": metrics, "coverage_curve": curve}
+    start = time.perf_counter()
+    with Progress(len(agents), "study", "agents", enabled=progress) as bar:
+        for label, (agent, params) in agents.items():
+            out = rollout_batch(key, env, env_params, agent, params, n_steps, n_seeds)
+            metrics = {name: mean_and_se(values) for name, values in describe(out).items()}
+            bias = float(frequency_bias(jax.random.fold_in(key, 1), agent, params, env.n_actions))
+            metrics["frequency_bias"] = (bias, 0.0)
+            curve = np.asarray(coverage_curve(out, n_steps)).mean(axis=0)
+            results[label] = {"metrics": metrics, "coverage_curve": curve}
+            bar.update(1, note=f"{label} done, {time.perf_counter() - start:.1f} s")
     return results
 
 

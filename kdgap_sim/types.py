@@ -79,6 +79,11 @@ class Summary(NamedTuple):
       brier_sum: sum of ``(confidence - o)**2``, with ``o`` the realised outcome
         of the *recommended* action on that trial (observed in simulation even
         when it was not taken); a Brier score when outcomes are in {0, 1}.
+      invalid_params: True when the rollout's parameters were traced (under a
+        caller's ``jit``/``vmap``) and out of their declared domains; its float
+        fields are then NaN and its counts -1 (see
+        :mod:`kdgap_sim.traced_checks`). Always False for concrete parameters,
+        which are checked before anything runs.
 
     Example:
       >>> from kdgap_sim.rollout import init_summary
@@ -101,6 +106,7 @@ class Summary(NamedTuple):
     correct_and_follow_count: Array
     confidence_sum: Array
     brier_sum: Array
+    invalid_params: Array
 
 
 class Trajectory(NamedTuple):

@@ -4,7 +4,8 @@ Every public entry point calls these on concrete inputs so that a bad value
 raises a ``ValueError``/``TypeError`` that names the parameter, the value and
 what was expected, instead of failing deep inside a compiled function. Values
 that are JAX tracers (the function is being traced by a caller's ``jit`` or
-``vmap``) are skipped: their concrete values were checked at the boundary.
+``vmap``) are skipped here; :mod:`kdgap_sim.traced_checks` checks them inside
+the traced computation with :func:`in_domain`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 # Named domains for parameters, in the spirit of numpyro's ``arg_constraints``.
@@ -77,6 +79,30 @@ def check_in_domain(name: str, value: Any, domain: str) -> None:
         bad |= array <= 0
     if bad.any():
         raise ValueError(f"{name} must be {text}, got {_summarise(value)}")
+
+
+def in_domain(value: Any, domain: str) -> jax.Array:
+    """A traceable boolean: every element of ``value`` is finite and inside ``domain``.
+
+    The traced counterpart of :func:`check_in_domain`, for values whose
+    concrete numbers are only known inside a ``jit``/``vmap``.
+
+    Example:
+      >>> from kdgap_sim import validation
+      >>> bool(validation.in_domain(1.5, "unit")), bool(validation.in_domain([0.0, 2.0], "nonnegative"))
+      (False, True)
+    """
+    low, high, _ = DOMAINS[domain]
+    array = jnp.asarray(value, jnp.float32)
+    ok = jnp.isfinite(array) & (array >= low) & (array <= high)
+    if domain == "positive":
+        ok &= array > 0
+    return jnp.all(ok)
+
+
+def domain_text(domain: str) -> str:
+    """What a value in ``domain`` is, in words (``"a probability in [0, 1]"``)."""
+    return DOMAINS[domain][2]
 
 
 def check_shape(name: str, value: Any, shape: tuple[int, ...]) -> None:

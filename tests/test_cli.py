@@ -12,7 +12,11 @@ def test_demo_writes_table_json_and_png(tmp_path, capsys):
     for column in ("regret", "coverage", "rationale_correct", "follow", "frequency_bias"):
         assert column in printed
     data = json.loads((tmp_path / "demo.json").read_text())
-    assert set(data) == {"knowing-doing-ucb", "faithful-ucb", "greedy"}
+    assert set(data) == {"knowing-doing-ucb", "faithful-ucb", "greedy", "llm-2b-like"}
+    # the agents differ in knowing as well as doing: one states wrong rationales and repeats itself
+    knowing = {a: data[a]["metrics"]["rationale_correct"]["mean"] for a in data}
+    assert min(knowing.values()) < 0.95 < max(knowing.values())
+    assert max(data[a]["metrics"]["frequency_bias"]["mean"] for a in data) > 0.1
     assert data["faithful-ucb"]["metrics"]["follow"]["mean"] == 1.0
     assert (tmp_path / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jax.experimental import checkify
 
 import kdgap_sim as kd
 from kdgap_sim import config
@@ -107,3 +108,66 @@ def test_config_rejects_unknown_top_level_keys(tmp_path_factory, key):
 def test_frequency_bias_curve_rejects_negative_repeats(repeats):
     with pytest.raises(ValueError, match="repeats"):
         kd.metrics.frequency_bias_curve(jax.random.key(0), AGENT, PARAMS, 3, repeats)
+
+
+# -- traced parameters: checked inside jit/vmap (kdgap_sim.traced_checks) -------------------------
+
+_TRACED_RUNS = {}
+
+
+def _traced_run(name):
+    """One jitted rollout_batch per parameter name, the parameter's value traced."""
+    if name not in _TRACED_RUNS:
+        def run(value):
+            return kd.rollout_batch(jax.random.key(0), ENV, ENV.default_params(), AGENT,
+                                    PARAMS.replace(**{name: value}), n_steps=6, n_seeds=3)
+        _TRACED_RUNS[name] = (jax.jit(run), jax.jit(checkify.checkify(run)))
+    return _TRACED_RUNS[name]
+
+
+def _out_of_domain(name, value):
+    if name in nonneg_names and value > 0 and math.isfinite(value):
+        return -value
+    return value
+
+
+@SETTINGS
+@given(name=st.sampled_from(unit_names + nonneg_names), value=bad_probability)
+def test_traced_bad_agent_params_poison_the_result(name, value):
+    value = _out_of_domain(name, value)
+    out = _traced_run(name)[0](value)
+    assert bool(jnp.all(out.invalid_params))
+    assert bool(jnp.all(jnp.isnan(out.reward_sum))) and bool(jnp.all(out.n_steps == -1))
+    assert bool(jnp.all(jnp.isnan(kd.metrics.follow_rate(out))))
+
+
+@SETTINGS
+@given(name=st.sampled_from(unit_names + nonneg_names), value=bad_probability)
+def test_traced_bad_agent_params_fail_checkify_naming_the_parameter(name, value):
+    value = _out_of_domain(name, value)
+    err, _ = _traced_run(name)[1](value)
+    with pytest.raises(ValueError, match=f"agent_params\\..*{name} must be"):
+        err.throw()
+
+
+@SETTINGS
+@given(name=st.sampled_from(unit_names), value=st.floats(0.0, 1.0))
+def test_traced_good_agent_params_match_the_eager_run(name, value):
+    out = _traced_run(name)[0](value)
+    err, _ = _traced_run(name)[1](value)
+    err.throw()  # no error
+    eager = kd.rollout_batch(jax.random.key(0), ENV, ENV.default_params(), AGENT,
+                             PARAMS.replace(**{name: jnp.float32(value)}), n_steps=6, n_seeds=3)
+    assert not bool(jnp.any(out.invalid_params))
+    assert out.follow_count.tolist() == eager.follow_count.tolist()
+
+
+@SETTINGS
+@given(index=st.integers(0, 2), value=bad_probability)
+def test_traced_bad_env_probabilities_poison_each_vmapped_point(index, value):
+    probs = jnp.array([[0.2, 0.5, 0.8], [0.2, 0.5, 0.8]]).at[1, index].set(value)
+    run = _TRACED_RUNS.setdefault("probs", jax.jit(jax.vmap(
+        lambda p: kd.rollout(jax.random.key(0), ENV, ENV.default_params().replace(probs=p), AGENT, PARAMS, 5))))
+    out = run(probs)
+    assert out.invalid_params.tolist() == [False, True]
+    assert math.isnan(float(out.regret_sum[1])) and not math.isnan(float(out.regret_sum[0]))

@@ -21,7 +21,7 @@ def _positive_int(text: str) -> int:
 
 def add_subcommand(subparsers) -> None:
     """Registers ``fit`` on the ``kdgap`` parser."""
-    from kdgap_sim.cli import seed_int
+    from kdgap_sim.cli import add_quiet, seed_int
     from kdgap_sim.fitting.model_registry import MODELS
 
     p = subparsers.add_parser(
@@ -48,6 +48,7 @@ def add_subcommand(subparsers) -> None:
     p.add_argument("--seed", type=seed_int, default=0, help="root random seed, in [0, 2**32)")
     p.add_argument("--out", default=None,
                    help="output folder (default: beside the log); writes <log>_<model>.nc and .png")
+    add_quiet(p)
     p.set_defaults(handler=run)
 
 
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from kdgap_sim.fitting.predictive import posterior_predictive
     from kdgap_sim.fitting.model_registry import make_model
     from kdgap_sim.plotting import save
+    from kdgap_sim.progress import library_bars, say
 
     base = args.choice_base if args.choice_base == "auto" else int(args.choice_base)
     log = ChoiceLog.load(args.log, choice_base=base, n_actions=args.n_actions)
@@ -129,9 +131,15 @@ def run(args: argparse.Namespace) -> int:
     print(log)
     print(f"coding: {log.coding_note}")
     key = jax.random.key(args.seed)
-    idata = fit(key, log, model, hierarchical=args.hierarchical, method=args.method,
-                num_warmup=args.warmup, num_samples=args.draws, num_chains=args.chains,
-                target_accept=args.target_accept, svi_steps=args.svi_steps)
+    if args.method == "nuts":
+        say(f"fit: NUTS, {args.chains} chain(s) x ({args.warmup} warm-up + {args.draws} draws); "
+            "compiling the model first", enabled=not args.quiet)
+    else:
+        say(f"fit: SVI, {args.svi_steps} steps in one compiled loop", enabled=not args.quiet)
+    with library_bars(not args.quiet and args.method == "nuts") as bar:
+        idata = fit(key, log, model, hierarchical=args.hierarchical, method=args.method,
+                    num_warmup=args.warmup, num_samples=args.draws, num_chains=args.chains,
+                    target_accept=args.target_accept, svi_steps=args.svi_steps, progress_bar=bar)
     attrs = idata.posterior.attrs
     print(f"model {model.name} ({'hierarchical' if args.hierarchical else 'individual'}), "
           f"{args.method}, {attrs['fit_seconds']:.1f} s")
@@ -142,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("SVI: independent draws from the Gaussian guide; R-hat and divergences do not apply "
               f"(final ELBO loss {attrs['svi_final_loss']:.2f}); {attrs['intervals']}")
+    say(f"fit: {args.ppc_draws} posterior predictive draws", enabled=not args.quiet)
     ppc = posterior_predictive(jax.random.fold_in(key, 1), idata, log, model, args.ppc_draws)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{pathlib.Path(args.log).stem}_{model.name}"

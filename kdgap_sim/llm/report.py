@@ -55,6 +55,7 @@ def summary_from_log(log: Any, rule: str = "greedy", exploration: float = 1.0,
     S, K = log.n_subjects, log.n_actions
     has_means = log.means is not None
     fields = {name: np.zeros((S,), np.float64) for name in Summary._fields}
+    fields["invalid_params"] = np.zeros((S,), bool)
     fields["counts"] = np.zeros((S, K), np.int64)
     fields["first_step"] = np.full((S, K), -1, np.int64)
     fields["last_optimal_step"] = np.full((S,), -1, np.int64)

@@ -31,8 +31,6 @@ import functools
 import inspect
 import json
 import pathlib
-import sys
-import time
 from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
 
 import jax
@@ -44,6 +42,7 @@ from kdgap_sim.llm.cache import Cache
 from kdgap_sim.llm.parse import parse_answer
 from kdgap_sim.llm.policy import Turn, check_policy
 from kdgap_sim.llm.prompts import TEMPLATES, Prompt, default_labels, render
+from kdgap_sim.progress import Progress
 
 ON_INVALID = ("random", "repeat", "first")
 
@@ -225,7 +224,7 @@ def run(
     records: list[dict] = []
     counter = {"requests": 0, "cached": 0}
     uses_keys = bool(getattr(policy, "uses_keys", False))
-    bar = _Progress(T * E, progress)
+    bar = Progress(T * E, "kd.llm.run", "decisions", enabled=progress)
     for t in range(T):
         k_t, env_keys, fallback = fns.trial_keys(trials_keys, jnp.uint32(t))
         means[:, t] = np.asarray(fns.expected(env_state, env_params))
@@ -362,32 +361,3 @@ def _to_log(choice, reward, outcomes, means, rationale, confidence, invalid, for
         log = dataclasses.replace(log, context=contexts, context_labels=tuple(str(i) for i in range(n_states)))
     object.__setattr__(log, "requests", dict(counter))
     return log
-
-
-class _Progress:
-    """tqdm on a terminal, a plain line per 10% otherwise, nothing when off."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.done, self.enabled = total, 0, bool(enabled)
-        self.bar = None
-        self.next_line = 0.1
-        self.start = time.perf_counter()
-        if self.enabled and sys.stderr.isatty():
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, desc="decisions", unit="dec")
-
-    def update(self, k: int) -> None:
-        self.done += k
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.update(k)
-        elif self.done >= self.next_line * self.total:
-            rate = self.done / max(time.perf_counter() - self.start, 1e-9)
-            print(f"kd.llm.run: {self.done}/{self.total} decisions ({rate:.0f}/s)", file=sys.stderr, flush=True)
-            self.next_line += 0.1
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -26,7 +26,11 @@ def as_trajectory(out: Any, metric: str) -> Trajectory:
 
 
 def rate(count: Any, total: Any) -> jnp.ndarray:
-    """``count / total`` as float, 0 where ``total`` is 0."""
+    """``count / total`` as float, 0 where ``total`` is 0, NaN where it is negative.
+
+    A negative total is the -1 of a poisoned rollout (parameters out of their
+    domain under ``jit``/``vmap``, :mod:`kdgap_sim.traced_checks`).
+    """
     count = jnp.asarray(count, jnp.float32)
     total = jnp.asarray(total, jnp.float32)
-    return jnp.where(total > 0, count / jnp.maximum(total, 1.0), 0.0)
+    return jnp.where(total > 0, count / jnp.maximum(total, 1.0), jnp.where(total < 0, jnp.nan, 0.0))

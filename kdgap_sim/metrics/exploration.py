@@ -77,7 +77,7 @@ def action_coverage(out: Any, t: int | None = None) -> Array:
         _check_trial_index("t", t, summary)
     first = summary.first_step
     tried = first >= 0 if t is None else (first >= 0) & (first < t)
-    return jnp.mean(tried.astype(jnp.float32), axis=-1)
+    return jnp.where(summary.invalid_params, jnp.nan, jnp.mean(tried.astype(jnp.float32), axis=-1))
 
 
 def coverage_curve(out: Any, n_steps: int) -> Array:
@@ -96,7 +96,8 @@ def coverage_curve(out: Any, n_steps: int) -> Array:
     first = summary.first_step
     times = jnp.arange(1, n_steps + 1)
     tried = (first[..., None, :] >= 0) & (first[..., None, :] < times[:, None])
-    return jnp.mean(tried.astype(jnp.float32), axis=-1)
+    coverage = jnp.mean(tried.astype(jnp.float32), axis=-1)
+    return jnp.where(jnp.asarray(summary.invalid_params)[..., None], jnp.nan, coverage)
 
 
 def greedy_fraction(out: Any) -> Array:

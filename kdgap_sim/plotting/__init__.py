@@ -20,19 +20,21 @@ from kdgap_sim.plotting.bandit import (
     frequency_bias_curves,
     gap_bars,
     learning_curves,
+    regret_bars,
     study_figure,
     trajectory_curve,
 )
 from kdgap_sim.plotting.calibration import ReliabilityBins, reliability_bins, reliability_diagram
 from kdgap_sim.plotting.profile import profile_radar
 from kdgap_sim.plotting.recovery import interval_from_samples, recovery_figure, recovery_scatter
-from kdgap_sim.plotting.style import OKABE_ITO, color, mean_and_interval, save
+from kdgap_sim.plotting.style import OKABE_ITO, agent_style, color, mean_and_interval, save
 from kdgap_sim.plotting.sweep import heatmap
 
 __all__ = [
     "CURVE_QUANTITIES",
     "OKABE_ITO",
     "ReliabilityBins",
+    "agent_style",
     "color",
     "coverage_curves",
     "frequency_bias_curves",
@@ -44,6 +46,7 @@ __all__ = [
     "profile_radar",
     "recovery_figure",
     "recovery_scatter",
+    "regret_bars",
     "reliability_bins",
     "reliability_diagram",
     "save",

@@ -13,7 +13,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from kdgap_sim.plotting.style import color, finish_axes, mean_and_interval, new_axes
+from kdgap_sim.plotting.style import agent_style, color, finish_axes, mean_and_interval, new_axes
 from kdgap_sim.types import Trajectory
 
 METRIC_LABELS = {
@@ -86,6 +86,9 @@ def coverage_curves(results: Mapping[str, Mapping[str, Any]], ax=None):
     Args:
       results: ``{agent: {"coverage_curve": [T]}}`` (as from ``run_study``).
 
+    Agents are drawn in greys and line styles (:func:`~kdgap_sim.plotting.style.agent_style`),
+    never in the colours :func:`gap_bars` gives metrics.
+
     Example:
       >>> from kdgap_sim import plotting
       >>> fig = plotting.coverage_curves({"a": {"coverage_curve": [0.2, 0.4, 0.4]}})
@@ -95,7 +98,7 @@ def coverage_curves(results: Mapping[str, Mapping[str, Any]], ax=None):
     ax = new_axes(ax)
     for i, (label, result) in enumerate(results.items()):
         curve = np.asarray(result["coverage_curve"])
-        ax.plot(np.arange(1, curve.size + 1), curve, label=label, color=color(i))
+        ax.plot(np.arange(1, curve.size + 1), curve, label=label, **agent_style(i))
     ax.set_xlabel("trial t")
     ax.set_ylabel("action coverage $C_t$ (fraction of arms)")
     ax.set_ylim(0, 1.05)
@@ -103,22 +106,47 @@ def coverage_curves(results: Mapping[str, Mapping[str, Any]], ax=None):
     return ax.figure
 
 
+def regret_bars(results: Mapping[str, Mapping[str, Any]], ax=None):
+    """Cumulative regret per agent (mean ± 1.96 s.e.), in the agents' greys.
+
+    Example:
+      >>> from kdgap_sim import plotting
+      >>> fig = plotting.regret_bars({"a": {"regret": (16.2, 0.06)}, "b": {"regret": (9.8, 0.3)}})
+      >>> [round(float(p.get_height()), 1) for p in fig.axes[0].patches]
+      [16.2, 9.8]
+    """
+    ax = new_axes(ax, (3.6, 3.4))
+    labels = list(results)
+    for i, label in enumerate(labels):
+        mean, se = (float(v) for v in _metric_table(results[label])["regret"])
+        ax.bar(i, mean, 0.7, yerr=1.96 * np.nan_to_num(se), capsize=2, color=agent_style(i)["color"],
+               edgecolor="black", linewidth=0.5)
+    ax.set_xticks(np.arange(len(labels)), labels, rotation=25, ha="right")
+    ax.set_ylabel("cumulative regret (mean ± 95% CI)")
+    finish_axes(ax)
+    return ax.figure
+
+
 def study_figure(results: Mapping[str, Mapping[str, Any]], title: str | None = None):
-    """Two panels from ``run_study`` results: gap bars and coverage curves.
+    """Three panels from ``run_study`` results: gap bars, regret bars and coverage curves.
+
+    Bars and error bars are means with 95% intervals (± 1.96 s.e.); the suptitle says so.
 
     Example:
       >>> from kdgap_sim import plotting
       >>> r = {"rationale_correct": (1, 0), "rationale_optimal": (1, 0), "follow": (1, 0),
-      ...      "coverage": (1, 0)}
+      ...      "coverage": (1, 0), "regret": (3.0, 0.1)}
       >>> fig = plotting.study_figure({"a": {"metrics": r, "coverage_curve": [1.0]}}, "t")
-      >>> len(fig.axes)
-      2
+      >>> len(fig.axes), fig._suptitle.get_text()
+      (3, 't (bars: mean, 95% interval over seeds)')
     """
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(14, 3.8), constrained_layout=True,
+                                              width_ratios=(1.5, 0.8, 1.1))
     gap_bars(results, ax=left)
+    regret_bars(results, ax=middle)
     coverage_curves(results, ax=right)
-    if title:
-        fig.suptitle(title, fontsize=10)
+    note = "bars: mean, 95% interval over seeds"
+    fig.suptitle(f"{title} ({note})" if title else note, fontsize=10)
     return fig
 
 

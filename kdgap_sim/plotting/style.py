@@ -37,6 +37,24 @@ def color(index: int) -> str:
     return OKABE_ITO[index % len(OKABE_ITO)]
 
 
+# Agents in figures that also have metric-coloured bars: shades of grey and line styles, so
+# that no agent's line shares a colour with a metric's bar.
+AGENT_GREYS = ("#000000", "#5f5f5f", "#9a9a9a", "#c8c8c8")
+AGENT_LINESTYLES = ("-", "--", "-.", ":")
+
+
+def agent_style(index: int) -> dict[str, str]:
+    """Colour and line style of the ``index``-th agent (greys, cycling), distinct from :func:`color`.
+
+    Example:
+      >>> from kdgap_sim.plotting.style import agent_style
+      >>> agent_style(1)
+      {'color': '#5f5f5f', 'linestyle': '--'}
+    """
+    return {"color": AGENT_GREYS[index % len(AGENT_GREYS)],
+            "linestyle": AGENT_LINESTYLES[index % len(AGENT_LINESTYLES)]}
+
+
 def new_axes(ax=None, figsize: tuple[float, float] = (5.0, 3.4)):
     """``ax`` if given, else the axes of a new figure of ``figsize`` inches."""
     if ax is not None:

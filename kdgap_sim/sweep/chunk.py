@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from typing import Any
 
 import jax
@@ -192,18 +191,6 @@ def bytes_per_point(env: Environment, agent: Agent, env_params: Any, agent_param
     leaves = jax.tree_util.tree_leaves(jax.eval_shape(carry))
     carry_bytes = sum(math.prod(x.shape) * x.dtype.itemsize for x in leaves)
     return 16 * carry_bytes + 1024
-
-
-def device_memory_bytes(device: jax.Device) -> int:
-    """Memory of one device: its allocator limit, or host RAM shared by the local CPU devices."""
-    try:
-        stats = device.memory_stats() or {}
-    except Exception:  # noqa: BLE001 - backends without memory stats
-        stats = {}
-    if "bytes_limit" in stats:
-        return int(stats["bytes_limit"])
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return int(ram // max(jax.local_device_count(), 1))
 
 
 def auto_chunk_size(n_points: int, n_devices: int, point_bytes: int, memory_bytes: int) -> int:

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from kdgap_sim import validation
-from kdgap_sim.cli import positive_int
+from kdgap_sim.cli import add_quiet, positive_float, positive_int
 from kdgap_sim.config import build_agent, build_env, check_output_path, check_path, check_seed, read_toml
+from kdgap_sim.sweep import rendezvous
 from kdgap_sim.sweep.grid import SEED, Grid
 
 SWEEP_KEYS = ("seed", "n_steps", "store", "chunk_size", "n_seeds", "zip", "env", "agent", "grid")
@@ -123,12 +124,21 @@ def _initialize_distributed(args: argparse.Namespace) -> None:
     explicit = (args.coordinator, args.num_processes, args.process_id)
     if any(v is not None for v in explicit) and not all(v is not None for v in explicit):
         raise ValueError("--coordinator, --num-processes and --process-id go together (or use --distributed)")
+    timeout = args.init_timeout
     if all(v is not None for v in explicit):
+        rendezvous.roll_call(args.coordinator, args.num_processes, args.process_id, timeout)
+        timer = rendezvous.watchdog(timeout + 30, f"jax.distributed.initialize() at coordinator {args.coordinator} "
+                                    f"did not return within {timeout + 30:g} s although all processes had arrived")
         jax.distributed.initialize(
-            coordinator_address=args.coordinator, num_processes=args.num_processes, process_id=args.process_id
+            coordinator_address=args.coordinator, num_processes=args.num_processes, process_id=args.process_id,
+            initialization_timeout=int(timeout + 60),
         )
+        timer.cancel()
     elif args.distributed:
-        jax.distributed.initialize()  # cluster auto-detection (SLURM, Open MPI, ...)
+        timer = rendezvous.watchdog(timeout, f"timed out after {timeout:g} s in jax.distributed.initialize() "
+                                    "(cluster auto-detection): some process(es) of the job never started")
+        jax.distributed.initialize(initialization_timeout=int(timeout + 60))  # SLURM, Open MPI, ...
+        timer.cancel()
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -143,7 +153,7 @@ def _sweep(args: argparse.Namespace) -> int:
     ds = run(
         jax.random.key(cfg["seed"]), cfg["env"], cfg["agent"], cfg["grid"], cfg["n_steps"],
         env_params=cfg["env_params"], agent_params=cfg["agent_params"], store=cfg["store"],
-        chunk_size=chunk_size, resume=args.resume,
+        chunk_size=chunk_size, resume=args.resume, progress=not args.quiet,
     )
     if jax.process_index() == 0:
         stats = last_run_stats()
@@ -174,4 +184,10 @@ def add_subcommand(subparsers: Any) -> None:
     parser.add_argument("--coordinator", default=None, help="explicit coordinator address HOST:PORT")
     parser.add_argument("--num-processes", type=positive_int, default=None)
     parser.add_argument("--process-id", type=int, default=None)
+    parser.add_argument(
+        "--init-timeout", type=positive_float, default=300.0, metavar="SECONDS",
+        help="how long the processes wait for each other at start (default 300); then the error names "
+             "the coordinator and the missing process ids",
+    )
+    add_quiet(parser)
     parser.set_defaults(handler=_sweep)

@@ -42,10 +42,11 @@ from kdgap_sim.sweep.chunk import (
     bytes_per_point,
     chunk_function,
     chunk_inputs,
-    device_memory_bytes,
     metrics_from_stats,
     replicate,
 )
+from kdgap_sim.memory import device_memory_bytes
+from kdgap_sim.progress import Progress
 from kdgap_sim.sweep.grid import Grid
 from kdgap_sim.sweep.store import SweepStore, StoreError, covered, dim_coords, merge_ranges, open_dataset
 
@@ -148,11 +149,10 @@ def _smallest_across_processes(memory_bytes: int) -> int:
     return int(np.min(multihost_utils.process_allgather(kib))) << 10
 
 
-def _progress_bar(total: int, done: int):
-    from tqdm.auto import tqdm
-
-    quiet = jax.process_index() != 0 or not sys.stderr.isatty()
-    return tqdm(total=total, initial=done, unit="chunk", desc="sweep", disable=quiet, file=sys.stderr)
+def _progress_bar(total: int, done: int, progress: bool | None) -> Progress:
+    """Process 0's report of chunks done: a bar on a terminal, plain lines otherwise (None: bar only)."""
+    enabled = sys.stderr.isatty() if progress is None else progress
+    return Progress(total, "sweep", "chunks", enabled=enabled and jax.process_index() == 0, initial=done)
 
 
 def run(
@@ -168,6 +168,7 @@ def run(
     chunk_size: int | None = None,
     resume: bool = True,
     unroll: int = 1,
+    progress: bool | None = None,
 ) -> xr.Dataset:
     """Runs ``agent`` on ``env`` at every point of ``grid`` and returns the metrics.
 
@@ -186,6 +187,9 @@ def run(
       resume: reopen an existing store of the same sweep and skip its finished
         chunks; with ``False`` an existing store is an error.
       unroll: ``lax.scan`` unroll factor (speed only).
+      progress: report chunks done on stderr (process 0): True, a bar on a
+        terminal and a plain line every few seconds otherwise; None (default),
+        the bar on a terminal only; False, nothing.
 
     Returns:
       An ``xarray.Dataset``: one float32 variable per metric in ``METRICS``,
@@ -214,6 +218,8 @@ def run(
         raise TypeError(f"grid must be a kd.sweep.Grid, got {type(grid).__name__}")
     n_steps = validation.check_int("n_steps", n_steps, minimum=1)
     unroll = validation.check_int("unroll", unroll, minimum=1)
+    if progress is not None:
+        validation.check_bool("progress", progress)
     env_params = env.default_params() if env_params is None else env_params
     agent_params = agent.default_params() if agent_params is None else agent_params
     env.validate_params(env_params, "env_params")
@@ -265,7 +271,7 @@ def run(
     stats.n_skipped = n_chunks - len(todo)
     points = 0
     start_time = time.perf_counter()
-    with _progress_bar(n_chunks, stats.n_skipped) as bar:
+    with _progress_bar(n_chunks, stats.n_skipped, progress) as bar:
         for c in todo:
             start = c * chunk_size
             stop = min(start + chunk_size, n_points)
@@ -295,8 +301,7 @@ def run(
             elapsed = time.perf_counter() - start_time
             if stats.n_computed == 1:
                 stats.first_chunk_seconds = elapsed
-            bar.set_postfix_str(f"{points * n_steps / elapsed:.3g} agent-steps/s")
-            bar.update(1)
+            bar.update(1, note=f"{points * n_steps / elapsed:.3g} agent-steps/s")
     stats.seconds = time.perf_counter() - start_time
     if sweep_store is not None:
         _barrier("kdgap-sweep-finished")

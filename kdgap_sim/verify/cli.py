@@ -24,7 +24,7 @@ def _verify(args: argparse.Namespace) -> int:
     if selected is not None:
         for name in selected:
             registry.get(name)  # raises ValueError naming the unknown check
-    results = registry.run(selected, quick=args.quick, key=jax.random.key(args.seed))
+    results = registry.run(selected, quick=args.quick, key=jax.random.key(args.seed), progress=not args.quiet)
     print(registry.format_table(results))
     failed = [r for r in results if not r.passed]
     for r in failed if args.verbose is False else results:
@@ -35,10 +35,13 @@ def _verify(args: argparse.Namespace) -> int:
 
 def add_subcommand(subparsers) -> None:
     """Adds ``verify`` to the ``kdgap`` parser."""
+    from kdgap_sim.cli import add_quiet
+
     parser = subparsers.add_parser("verify", help="run the numerical checks of theory/THEORY.md")
     parser.add_argument("names", nargs="*", metavar="NAME", help="checks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller samples (under a minute)")
     parser.add_argument("--list", action="store_true", help="list the checks and exit")
     parser.add_argument("--verbose", action="store_true", help="print the details of every check")
     parser.add_argument("--seed", type=int, default=0, help="root random seed")
+    add_quiet(parser)
     parser.set_defaults(handler=_verify)

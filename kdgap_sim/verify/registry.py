@@ -18,6 +18,7 @@ from typing import NamedTuple
 import jax
 
 from kdgap_sim import validation
+from kdgap_sim.progress import Progress
 from kdgap_sim.types import PRNGKey
 
 
@@ -137,9 +138,12 @@ def get(name: str) -> Check:
 
 
 def run(
-    selected: Iterable[str] | None = None, *, quick: bool = False, key: PRNGKey | None = None
+    selected: Iterable[str] | None = None, *, quick: bool = False, key: PRNGKey | None = None,
+    progress: bool = False,
 ) -> list[CheckResult]:
     """Runs the selected checks (all by default); check ``name`` uses ``fold_in(key, i)``.
+
+    ``progress=True`` reports each check as it ends on stderr (:mod:`kdgap_sim.progress`).
 
     Example:
       >>> from kdgap_sim import verify
@@ -155,17 +159,20 @@ def run(
     if key is None:
         key = jax.random.key(0)
     validation.check_key(key)
+    validation.check_bool("progress", progress)
     results = []
-    for index, check in enumerate(checks):
-        start = time.perf_counter()
-        m = check.function(jax.random.fold_in(key, index), quick)
-        results.append(
-            CheckResult(
-                check.name, check.claim, check.formula, check.source,
-                float(m.measured), float(m.expected), float(m.tolerance), bool(m.passed),
-                m.details, time.perf_counter() - start,
+    with Progress(len(checks), "verify", "checks", enabled=progress) as bar:
+        for index, check in enumerate(checks):
+            start = time.perf_counter()
+            m = check.function(jax.random.fold_in(key, index), quick)
+            results.append(
+                CheckResult(
+                    check.name, check.claim, check.formula, check.source,
+                    float(m.measured), float(m.expected), float(m.tolerance), bool(m.passed),
+                    m.details, time.perf_counter() - start,
+                )
             )
-        )
+            bar.update(1, note=f"{check.name} {'PASS' if m.passed else 'FAIL'}")
     return results
 
 

@@ -1,4 +1,5 @@
 import jax
+import matplotlib
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from kdgap_sim import plotting
 
 def _results():
     rates = {"rationale_correct": (0.9, 0.01), "rationale_optimal": (0.3, 0.02), "follow": (0.6, 0.02),
-             "coverage": (1.0, 0.0)}
+             "coverage": (1.0, 0.0), "regret": (12.0, 0.5)}
     return {"a": {"metrics": rates, "coverage_curve": np.linspace(0.2, 1.0, 10)},
             "b": {"metrics": rates, "coverage_curve": np.linspace(0.2, 0.5, 10)}}
 
@@ -25,7 +26,7 @@ def test_gap_bars_draw_rationale_optimal_and_follow():
 
 def test_study_figure_has_labelled_panels():
     fig = plotting.study_figure(_results(), "title")
-    left, right = fig.axes[:2]
+    left, right = fig.axes[0], fig.axes[2]
     assert left.get_ylabel() and right.get_xlabel() == "trial t"
     assert len(right.get_lines()) == 2
 
@@ -81,3 +82,14 @@ def test_frequency_bias_curves_check_shapes():
     assert fig.axes[0].get_lines()[1].get_ydata()[0] == pytest.approx(0.2)
     with pytest.raises(ValueError, match="shape"):
         plotting.frequency_bias_curves({"a": [0.2]}, [0, 5])
+
+
+def test_study_figure_draws_regret_says_95_percent_and_keeps_agent_lines_off_metric_colours():
+    fig = plotting.study_figure(_results(), "demo")
+    gaps, regret, coverage = fig.axes[:3]
+    assert "regret" in regret.get_ylabel() and len(regret.patches) == 2
+    title = fig._suptitle.get_text()
+    assert "95%" in title and "s.e." not in title
+    bar_colours = {matplotlib.colors.to_hex(p.get_facecolor()) for p in gaps.patches}
+    line_colours = {matplotlib.colors.to_hex(line.get_color()) for line in coverage.get_lines()}
+    assert not bar_colours & line_colours
