@@ -15,16 +15,16 @@ Writes benchmarks/results/fit_startup.json (the table, the machine and its load)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _results import write_result  # noqa: E402
 
 PROGRAM = """
 import sys, time
@@ -68,14 +68,10 @@ def main() -> int:
     print(f"{'run':<32} {'import + data (s)':>18} {'fit start-up (s)':>17}")
     for name, (before, fit) in rows.items():
         print(f"{name:<32} {before:>18.2f} {fit:>17.2f}")
-    out = ROOT / "benchmarks" / "results" / "fit_startup.json"
-    out.write_text(json.dumps({
+    write_result("fit_startup", {
         "rows": {name: {"import_and_data_s": b, "fit_startup_s": f} for name, (b, f) in rows.items()},
         "subjects": args.subjects, "load_average": list(load),
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpus": os.cpu_count(), "python": platform.python_version()},
-    }, indent=2) + "\n")
-    print(f"wrote {out}")
+    })
     return 0
 
 

@@ -18,16 +18,16 @@ Writes benchmarks/results/llm_throughput.json (the table, the machine, the sizes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _results import write_result  # noqa: E402
 
 
 def _timed_run(policy, episodes: int, steps: int, cache) -> tuple[float, dict]:
@@ -82,14 +82,10 @@ def main() -> int:
     print(f"{'run':<34} {'decisions/s':>12}")
     for name, rate in rows:
         print(f"{name:<34} {rate:>12.0f}")
-    out = ROOT / "benchmarks" / "results" / "llm_throughput.json"
-    out.write_text(json.dumps({
+    write_result("llm_throughput", {
         "rows": {name: rate for name, rate in rows},
         "episodes": args.episodes, "steps": args.steps, "load_average": list(load),
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpus": os.cpu_count(), "python": platform.python_version()},
-    }, indent=2) + "\n")
-    print(f"wrote {out}")
+    })
     return 0
 
 

@@ -25,13 +25,16 @@ from typing import Any, Optional
 from kdgap_sim.atomic_files import write_atomically
 
 
-def request_key(request: Any) -> str:
-    """SHA-256 hex digest of the canonical JSON of ``request`` (must be JSON-serialisable)."""
+def _canonical(request: Any) -> str:
     try:
-        blob = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except TypeError as error:
         raise TypeError(f"request must be JSON-serialisable: {error}") from None
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def request_key(request: Any) -> str:
+    """SHA-256 hex digest of the canonical JSON of ``request`` (must be JSON-serialisable)."""
+    return hashlib.sha256(_canonical(request).encode("utf-8")).hexdigest()
 
 
 class Cache:
@@ -59,11 +62,12 @@ class Cache:
     def put(self, request: Any, answer: str) -> None:
         if not isinstance(answer, str):
             raise TypeError(f"answer must be a str, got {type(answer).__name__}")
-        key = request_key(request)
-        path = self._path(key)
-        write_atomically(
-            path, lambda handle: json.dump({"request": request, "answer": answer}, handle, ensure_ascii=False),
-            prefix=key[:8], suffix=".tmp", fsync=self.fsync)
+        blob = _canonical(request)
+        key = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        # One string, one write (json.dump to a file writes chunk by chunk).
+        text = f'{{"request":{blob},"answer":{json.dumps(answer, ensure_ascii=False)}}}'
+        write_atomically(self._path(key), lambda handle: handle.write(text),
+                         prefix=key[:8], suffix=".tmp", fsync=self.fsync)
 
     def __len__(self) -> int:
         return sum(1 for _ in self.root.glob("*/*.json"))
