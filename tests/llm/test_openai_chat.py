@@ -178,3 +178,11 @@ def test_sigkill_mid_run_then_rerun_asks_only_the_unanswered(tmp_path):
     reference = kd.llm.run(KEY, ENV, EP, _MessagesOnly(local), n_episodes=4, n_steps=40, history="full")
     np.testing.assert_array_equal(log.choice, reference.choice)
     np.testing.assert_array_equal(log.rationale, reference.rationale)
+
+
+def test_bodies_without_a_text_give_an_empty_answer():
+    from kdgap_sim.llm.openai_chat import _first_text
+
+    assert _first_text({"choices": [{"message": {"content": "Action: A"}}]}) == "Action: A"
+    for body in ({}, {"choices": []}, {"choices": [{"message": {"content": None}}]}, {"choices": [{}]}, "x"):
+        assert _first_text(body) == ""
