@@ -33,6 +33,7 @@ import numpy as np
 from kdgap_sim import validation
 from kdgap_sim.cli import add_quiet, positive_float, positive_int
 from kdgap_sim.config import build_agent, build_env, check_output_path, check_path, check_seed, read_toml
+from kdgap_sim.progress import say
 from kdgap_sim.sweep import rendezvous
 from kdgap_sim.sweep.grid import SEED, Grid
 
@@ -126,6 +127,9 @@ def _initialize_distributed(args: argparse.Namespace) -> None:
         raise ValueError("--coordinator, --num-processes and --process-id go together (or use --distributed)")
     timeout = args.init_timeout
     if all(v is not None for v in explicit):
+        if args.num_processes > 1:
+            say(f"sweep: process {args.process_id} of {args.num_processes} waiting for the others at "
+                f"coordinator {args.coordinator} (up to {timeout:g} s)", enabled=not args.quiet)
         rendezvous.roll_call(args.coordinator, args.num_processes, args.process_id, timeout)
         timer = rendezvous.watchdog(timeout + 30, f"jax.distributed.initialize() at coordinator {args.coordinator} "
                                     f"did not return within {timeout + 30:g} s although all processes had arrived")
