@@ -60,8 +60,12 @@ def test_sweep_reports_chunks_when_redirected(tmp_path, capsys):
     assert "sweep:" not in capsys.readouterr().err
 
 
-def test_fit_shows_numpyro_sampling_progress_as_lines(tmp_path, capsys):
+def test_fit_shows_numpyro_sampling_progress_as_lines(tmp_path, capsys, monkeypatch):
     from kdgap_sim.fitting import simulate_log
+
+    # numpyro turns its bar off when either is set (CI machines, pytest-xdist workers).
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
 
     log = simulate_log(jax.random.key(0), "rw", jnp.array([[0.3, 5.0], [0.5, 3.0]]), 20)
     path = tmp_path / "choices.csv"

@@ -299,7 +299,8 @@ def fit(
         ``"multivariate-normal"`` or ``"normal"``, see
         :func:`~kdgap_sim.fitting.svi.make_guide`); ``num_samples`` draws are taken from the guide.
       posterior_predictive_draws: if > 0, adds one-step-ahead predicted choices.
-      progress_bar: numpyro's progress bar.
+      progress_bar: numpyro's progress bar (numpyro itself keeps it off when the
+        environment variable ``CI`` or ``PYTEST_XDIST_WORKER`` is set).
       warn: emit :class:`FitWarning` on R-hat > 1.01, bulk ESS < 100 per chain or divergences,
         and before fitting when a hierarchical fit's log is too small to inform
         the group level (:func:`warn_if_uninformative`).
