@@ -14,13 +14,14 @@ steps x gradient cost can be checked; ``--profile-only`` times only that.
 Writes ``benchmarks/results/fit_speed.json`` (or ``--out``) and, with ``--table``, a Markdown
 table of min bulk ESS per second of the group (``mu_pr``, ``sigma``) and subject parameters, with
 the machine's load average before and after each fit. ``--parameterization`` chooses
-``kd.fitting.fit``'s centred/non-centred subject level.
+``kd.fitting.fit``'s centred/non-centred subject level, ``--init`` its starting points
+(``svi``: the SVI warm start; needed for the 1,000-subject size below).
 
 The 1,000-subject size of the fitting goals (hierarchical RW+-, 4 chains x (1000 + 1000))::
 
     PYTHONPATH=$PWD python benchmarks/fit_speed.py --subjects 1000 --trials 100 \
-        --warmup 1000 --draws 1000 --out benchmarks/results/fit_speed_1000.json \
-        --table benchmarks/results/fit_speed_1000.md
+        --warmup 1000 --draws 1000 --init svi --devices 2 --chain-method parallel \
+        --out benchmarks/results/fit_speed_1000.json --table benchmarks/results/fit_speed_1000.md
 
 Usage::
 
@@ -107,12 +108,13 @@ def _gradient_cost(model, log, n_chains: int, derivatives: str, repeats: int = 3
 
 def ess_table(rows: list[dict]) -> str:
     """Markdown table of the fits: wall time, min bulk ESS and ESS/s of group and subject parameters."""
-    lines = ["| subjects | trials | chains x (warm-up + draws) | parameterization | wall s | load (1 min) "
+    lines = ["| subjects | trials | chains x (warm-up + draws) | chain method | target accept | init | parameterization | wall s | load (1 min) "
              "| max R-hat | div | min ESS group | ESS/s group | min ESS subject | ESS/s subject |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r['subjects']} | {r['trials']} | {r['chains']} x ({r['warmup']} + {r['draws']}) "
+            f"| {r['chain_method']} ({r['devices']} device(s)) | {r['target_accept']} | {r.get('init', 'uniform')} "
             f"| {r['parameterization']} | {r['wall_s']} | {r['load_average_1min_before']}-"
             f"{r['load_average_1min_after']} | {r['max_rhat']} | {r['divergences']} "
             f"| {r['min_ess_bulk_group']} | {r['min_ess_bulk_group_per_s']} "
@@ -151,6 +153,8 @@ def main(argv=None) -> int:
     parser.add_argument("--parameterization", default="noncentered",
                         help="kd.fitting.fit's parameterization: noncentered, centered, or a comma list "
                              "of parameters to centre (e.g. beta)")
+    parser.add_argument("--init", choices=("uniform", "svi"), default="uniform",
+                        help="kd.fitting.fit's init: numpyro's init_to_uniform or the SVI warm start")
     parser.add_argument("--table", default=None,
                         help="also write a Markdown ESS/s table (group and subject parameters) to this path")
     parser.add_argument("--profile", action="store_true",
@@ -199,7 +203,7 @@ def main(argv=None) -> int:
                                method="nuts", num_warmup=args.warmup, num_samples=args.draws,
                                num_chains=args.chains, chain_method=chain_method,
                                target_accept=args.target_accept, warn=False, derivatives=derivatives,
-                               parameterization=parameterization)
+                               parameterization=parameterization, init=args.init)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
         diag = kd.fitting.diagnostics(idata)
         steps = np.asarray(idata.sample_stats["n_steps"])  # [chains, draws] (draws only)
@@ -220,7 +224,7 @@ def main(argv=None) -> int:
             "max_rhat": round(diag["max_rhat"], 4), "min_ess_bulk": round(diag["min_ess_bulk"], 1),
             "min_ess_bulk_per_s": round(diag["min_ess_bulk"] / wall, 2),
             "divergences": int(diag["n_divergent"]),
-            "parameterization": args.parameterization,
+            "parameterization": args.parameterization, "init": args.init,
             "min_ess_bulk_group": round(group_ess, 1), "min_ess_bulk_subject": round(subject_ess, 1),
             "min_ess_bulk_group_per_s": round(group_ess / wall, 3),
             "min_ess_bulk_subject_per_s": round(subject_ess / wall, 3),

@@ -4,10 +4,13 @@ Fits hBayesDM's ``bandit2arm_delta`` (default; ``--model``) to a simulated
 20 x 100 population (the data set of ``fit_speed.py --model bandit2arm_delta``)
 with 4 vectorized chains at hBayesDM's ``target_accept`` 0.95, once per setting
 ``INIT:MASS`` (``INIT``: ``uniform`` = numpyro's default ``init_to_uniform(2)``,
-``uniform0.5`` = radius 0.5, ``median`` = ``init_to_median``; ``MASS``: ``diag``
+``uniform0.5`` = radius 0.5, ``median`` = ``init_to_median``, ``svi`` = ``kd.fitting.fit``'s
+``init="svi"``: starting points and starting metric from a mean-field SVI fit,
+:func:`kdgap_sim.fitting.svi.warm_start`; ``MASS``: ``diag``
 or ``dense``), and reports the mean leapfrog steps per warm-up iteration over
 the mean per draw (the issue's target: <= 1.5), the same for the maximum over
-chains (what vectorized chains pay), the first tenth of warm-up, divergences,
+chains (what vectorized chains pay), the first tenth of warm-up (and the
+maximum over chains per tenth), divergences,
 max R-hat and min bulk ESS of ``mu_pr``, ``sigma``, ``z``, and wall times
 (load-dependent; the step counts are not). Writes ``benchmarks/results/fit_warmup.json``.
 
@@ -15,6 +18,9 @@ Usage::
 
     PYTHONPATH=$PWD python benchmarks/fit_warmup.py --warmup 1000 --draws 1000 \\
         uniform:diag median:diag uniform0.5:diag uniform:dense
+    PYTHONPATH=$PWD python benchmarks/fit_warmup.py --model asymmetric-rw --subjects 1000 \
+        --warmup 300 --draws 100 --target-accept 0.8 svi:diag uniform:diag \
+        --out benchmarks/results/fit_warmup_1000.json
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ def main(argv=None) -> int:
     from numpyro.infer import MCMC, NUTS, init_to_median, init_to_uniform
 
     import kdgap_sim as kd
-    from kdgap_sim.fitting.inference import _bind
+    from kdgap_sim.fitting.inference import _svi_start, _bind
 
     inits = {"uniform": init_to_uniform(), "uniform0.5": init_to_uniform(radius=0.5),
              "median": init_to_median(num_samples=15)}
@@ -58,13 +64,22 @@ def main(argv=None) -> int:
     rows = []
     for setting in args.settings:
         init, mass = setting.split(":")
-        kernel = NUTS(fn, target_accept_prob=args.target_accept, init_strategy=inits[init],
-                      dense_mass=mass == "dense")
+        init_params, inverse_mass = None, None
+        if init == "svi":  # as kd.fitting.fit(init="svi") does; its time counts as warm-up
+            svi0 = time.perf_counter()
+            init_params, inverse_mass = _svi_start(jax.random.key(3), log.arrays(), fn, log, model, True, 4)
+            svi_s = time.perf_counter() - svi0
+            if mass == "dense":
+                inverse_mass = None
+        kernel = NUTS(fn, target_accept_prob=args.target_accept,
+                      init_strategy=inits.get(init, init_to_uniform()),
+                      dense_mass=mass == "dense", inverse_mass_matrix=inverse_mass)
         mcmc = MCMC(kernel, num_warmup=args.warmup, num_samples=args.draws, num_chains=4,
                     chain_method="vectorized", progress_bar=False)
         load = os.getloadavg()[0]
-        wall0 = time.perf_counter()
-        mcmc.warmup(jax.random.key(1), log.arrays(), extra_fields=("num_steps",), collect_warmup=True)
+        wall0 = time.perf_counter() - (svi_s if init == "svi" else 0.0)
+        mcmc.warmup(jax.random.key(1), log.arrays(), extra_fields=("num_steps",), collect_warmup=True,
+                    init_params=init_params)
         warm = np.asarray(mcmc.get_extra_fields(group_by_chain=True)["num_steps"])
         warm_s = time.perf_counter() - wall0
         mcmc.run(mcmc.post_warmup_state.rng_key, log.arrays(), extra_fields=("num_steps", "diverging"))
@@ -81,6 +96,8 @@ def main(argv=None) -> int:
             "ratio": round(float(warm.mean() / draws.mean()), 3),
             "ratio_max_over_chains": round(float(warm.max(0).mean() / draws.max(0).mean()), 3),
             "first_tenth_warmup_steps_per_iter": round(float(warm[:, : args.warmup // 10].mean()), 2),
+            "warmup_max_over_chains_steps_by_tenth": [
+                round(float(part.max(0).mean()), 1) for part in np.array_split(warm, 10, axis=1)],
             "divergences": int(np.asarray(extra["diverging"]).sum()),
             "max_rhat": round(max(float(v.max()) for v in az.rhat(samples).data_vars.values()), 4),
             "min_ess_bulk": round(min(float(v.min()) for v in az.ess(samples).data_vars.values()), 1),

@@ -158,7 +158,8 @@ def phase_kdgap(args, work: pathlib.Path) -> None:
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     idata = kd.fitting.fit(jax.random.key(args.seed + 1), log, model, hierarchical=True, method="nuts",
                            num_warmup=args.warmup, num_samples=args.draws, num_chains=args.chains,
-                           target_accept=0.8, max_tree_depth=10, warn=False)
+                           target_accept=args.target_accept, max_tree_depth=10, warn=False,
+                           init=args.init)
     wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
     post = idata.posterior
     draws = {"mu_pr": np.asarray(post["mu_pr"]), "sigma": np.asarray(post["sigma"])}
@@ -200,7 +201,7 @@ def phase_stan(args, work: pathlib.Path) -> None:
     cpu0 = _cpu_seconds() + _cpu_seconds(resource.RUSAGE_CHILDREN)
     wall0 = time.perf_counter()
     fit = posterior.sample(num_chains=args.chains, num_warmup=args.warmup, num_samples=args.draws,
-                           delta=0.8, max_depth=10)
+                           delta=args.target_accept, max_depth=10)
     wall = time.perf_counter() - wall0
     try:  # reap httpstan's sampling workers so their CPU time is counted
         import httpstan.services_stub
@@ -305,6 +306,20 @@ def phase_compare(args, work: pathlib.Path) -> None:
                  "divergences": int(st_draws["divergences"]), "version": str(st_draws["stan_version"]),
                  "max_rhat": float(max(r["stan_rhat"] for r in rows))},
     }
+    for tag, timed in (("kdgap", "wall_s"), ("stan", "wall_s")):
+        for level, is_group in (("group", True), ("subject", False)):
+            ess = min(r[f"{tag}_ess_bulk"] for r in rows if r["group"] == is_group)
+            summary[tag][f"min_ess_bulk_{level}"] = float(ess)
+            summary[tag][f"min_ess_bulk_{level}_per_s"] = float(ess / summary[tag][timed])
+    summary["ess_per_s_ratio"] = {  # kdgap / Stan; kdgap's compilation counted, Stan's build not
+        level: summary["kdgap"][f"min_ess_bulk_{level}_per_s"] / summary["stan"][f"min_ess_bulk_{level}_per_s"]
+        for level in ("group", "subject")}
+    summary["load_average_1min_at_compare"] = os.getloadavg()[0]
+    print(f"min bulk ESS per second (kdgap_sim wall with compilation / Stan sampling wall): "
+          f"group {summary['kdgap']['min_ess_bulk_group_per_s']:.2f} / {summary['stan']['min_ess_bulk_group_per_s']:.2f}"
+          f" = {summary['ess_per_s_ratio']['group']:.2f}x, subject "
+          f"{summary['kdgap']['min_ess_bulk_subject_per_s']:.2f} / {summary['stan']['min_ess_bulk_subject_per_s']:.2f}"
+          f" = {summary['ess_per_s_ratio']['subject']:.2f}x; load average {os.getloadavg()}")
     print(f"\n{len(rows)} quantities; max |z| mean {summary['max_abs_z_mean']:.2f}, "
           f"sd {summary['max_abs_z_sd']:.2f}; |z| > 2: {100 * summary['frac_abs_z_mean_gt_2']:.1f}% "
           f"(means), {100 * summary['frac_abs_z_sd_gt_2']:.1f}% (sds), expected ~5%; "
@@ -324,10 +339,10 @@ def phase_compare(args, work: pathlib.Path) -> None:
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     results = json.loads(out.read_text()) if out.exists() else {}
-    results[args.model] = {
+    results[args.tag or args.model] = {
         "setup": {"subjects": args.subjects, "trials": args.trials, "chains": args.chains,
                   "warmup": args.warmup, "draws": args.draws, "seed": args.seed,
-                  "target_accept": 0.8, "max_tree_depth": 10,
+                  "target_accept": args.target_accept, "max_tree_depth": 10, "kdgap_init": args.init,
                   "stan_file": pathlib.Path(args.stan_file).name,
                   "machine": platform.machine(), "cpu_count": os.cpu_count(),
                   "load_average_at_end": os.getloadavg()},
@@ -355,6 +370,10 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target-accept", type=float, default=0.8,
+                        help="both samplers' target acceptance (hBayesDM's default: 0.95)")
+    parser.add_argument("--init", choices=("uniform", "svi"), default="uniform", help="kd.fitting.fit's init")
+    parser.add_argument("--tag", default=None, help="key of this run in --out (default: the model name)")
     parser.add_argument("--stan-python", default=sys.executable, help="interpreter with pystan")
     parser.add_argument("--kdgap-python", default=sys.executable, help="interpreter with jax, numpyro, arviz")
     parser.add_argument("--workdir", default=None, help="where phases exchange files (default: a temp dir)")

@@ -39,11 +39,12 @@ from kdgap_sim.fitting.diagnostics import RHAT_MAX, FitWarning, diagnostics, war
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
 from kdgap_sim.fitting.predictive import add_posterior_predictive
-from kdgap_sim.fitting.svi import make_guide, svi_fit
+from kdgap_sim.fitting.svi import make_guide, svi_fit, warm_start
 from kdgap_sim.types import Array, PRNGKey
 
 METHODS = ("nuts", "svi")
 CHAIN_METHODS = ("vectorized", "parallel", "sequential")
+INITS = ("uniform", "svi")
 
 
 def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_contexts: int = 1,
@@ -218,6 +219,22 @@ def _to_idata(samples, log: ChoiceLog, model: ChoiceModel, hierarchical: bool, s
     )
 
 
+def _svi_start(key, arrays, numpyro_fn, log: ChoiceLog, model: ChoiceModel, hierarchical: bool,
+               num_chains: int):
+    """``(init_params, inverse_mass_matrix)`` for NUTS from :func:`warm_start`, or ``(None, None)``
+    with a :class:`FitWarning` if the SVI fit diverged (NUTS then starts as with ``init="uniform"``)."""
+    guide = make_guide(log.n_subjects, len(model.params), hierarchical, "normal", model.prior.sigma_scale)
+    init_params, inverse_mass, losses = warm_start(key, arrays, numpyro_fn, guide, num_chains)
+    finite = bool(np.isfinite(np.asarray(losses[-1]))) and bool(np.all(np.isfinite(np.asarray(inverse_mass))))
+    if not finite:
+        warnings.warn("init='svi': the SVI warm start diverged (non-finite ELBO); NUTS starts from "
+                      "init_to_uniform instead", FitWarning, stacklevel=3)
+        return None, None
+    if num_chains == 1:
+        init_params = {k: v[0] for k, v in init_params.items()}
+    return init_params, inverse_mass
+
+
 MIN_GROUP_SUBJECTS = 3
 SVI_INTERVALS = ("point estimates only: SVI intervals are not calibrated (90% group intervals "
                  "covered the truth in 0.5-0.7 of recovery replicates); use method='nuts' for intervals")
@@ -265,6 +282,7 @@ def fit(
     derivatives: str = "auto",
     parameterization: str | dict[str, str] = "noncentered",
     compile_cache: bool = True,
+    init: str = "uniform",
 ):
     """Fits ``model`` to ``log``; returns arviz ``InferenceData``.
 
@@ -316,6 +334,13 @@ def fit(
         so that a fit of the same shapes in a new process does not compile its
         sampler again. A cache folder set in JAX by the user is kept;
         ``KDGAP_COMPILE_CACHE=0`` or ``compile_cache=False`` leave the cache off.
+      init: where NUTS starts. ``"uniform"`` (default): numpyro's
+        ``init_to_uniform(2)`` and a unit metric. ``"svi"``: a 1,000-step
+        mean-field SVI fit first gives each chain an overdispersed starting
+        point and NUTS its starting diagonal metric
+        (:func:`~kdgap_sim.fitting.svi.warm_start`); same posterior, far
+        fewer warm-up leapfrog steps for large cohorts (1,000 subjects of
+        RW+-: about 47 instead of 800-940 per iteration in early warm-up).
 
     Example:
       >>> import jax, kdgap_sim as kd
@@ -332,6 +357,7 @@ def fit(
         raise TypeError(f"hierarchical must be True or False, got {hierarchical!r}")
     validation.check_choice("method", method, METHODS)
     validation.check_choice("chain_method", chain_method, CHAIN_METHODS)
+    validation.check_choice("init", init, INITS)
     validation.check_choice("derivatives", derivatives, DERIVATIVES)
     for name, value, low in (("num_warmup", num_warmup, 1), ("num_samples", num_samples, 1),
                              ("num_chains", num_chains, 1), ("max_tree_depth", max_tree_depth, 1),
@@ -356,10 +382,15 @@ def fit(
     k_fit, k_draws, k_ppc = jax.random.split(key, 3)
     start = time.perf_counter()
     if method == "nuts":
-        kernel = NUTS(numpyro_fn, target_accept_prob=float(target_accept), max_tree_depth=max_tree_depth)
+        init_params, inverse_mass = None, None
+        if init == "svi":
+            init_params, inverse_mass = _svi_start(jax.random.fold_in(key, 3), arrays, numpyro_fn, log,
+                                                   model, hierarchical, num_chains)
+        kernel = NUTS(numpyro_fn, target_accept_prob=float(target_accept), max_tree_depth=max_tree_depth,
+                      inverse_mass_matrix=inverse_mass)
         mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
                     chain_method=chain_method_for(chain_method, num_chains), progress_bar=progress_bar)
-        mcmc.run(k_fit, arrays, extra_fields=("diverging", "num_steps", "accept_prob"))
+        mcmc.run(k_fit, arrays, init_params=init_params, extra_fields=("diverging", "num_steps", "accept_prob"))
         samples = mcmc.get_samples(group_by_chain=True)
         extra = mcmc.get_extra_fields(group_by_chain=True)
         stats = {"diverging": np.asarray(extra["diverging"]),
@@ -392,6 +423,7 @@ def fit(
     attrs = {"model": model.name, "hierarchical": int(hierarchical), "method": method,
              "fit_seconds": elapsed, "source": log.source, "choice_base": log.choice_base,
              "n_actions": log.n_actions, "coding": log.coding_note,
+             "init": init if method == "nuts" else "svi-guide",
              "parameterization": ",".join(f"{n}={'centered' if c else 'noncentered'}"
                                           for n, c in zip(model.param_names, centered)), **diag}
     if losses is not None:
