@@ -17,7 +17,8 @@ import numpy as np
 
 import kdgap_sim as kd
 from kdgap_sim import horizon as hz
-from kdgap_sim import plotting, plotting_horizon
+from kdgap_sim import plotting
+from kdgap_sim.plotting import horizon as plotting_horizon
 
 
 def execution_curves(key, n_agents, n_steps, eps0, gamma, window, prefix_fraction):

@@ -39,7 +39,7 @@ PUBLIC_MODULES = (
     "kdgap_sim.gallery",
     "kdgap_sim.decisions",
     "kdgap_sim.fitting",
-    "kdgap_sim.decision_training",
+    "kdgap_sim.decisions.training",
     "kdgap_sim.horizon",
     "kdgap_sim.rewards",
     "kdgap_sim.sweep",

@@ -12,7 +12,7 @@ Optimal", arXiv 2501.06086.
    Also: the decision-critical states, policy equivalence and decision
    calibration of that predictor.
 2. Training by MSE vs by decision loss
-   (``decision_training.sweep_critical_fraction``): a logistic predictor that
+   (``decisions.training.sweep_critical_fraction``): a logistic predictor that
    cannot fit the problem exactly; the MSE fit wins on MSE and loses on regret
    as soon as the critical states carry weight: the two objectives rank the
    two predictors in opposite orders.
@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kdgap_sim as kd
-from kdgap_sim import decision_training, plotting
+from kdgap_sim import plotting
+from kdgap_sim.decisions import training as decision_training
 from kdgap_sim.gallery.runner import comparison_table, figure_path
 
 TITLE = "Low MSE, high regret; MSE vs decision-loss training rank predictors oppositely (Anand et al. 2025)"

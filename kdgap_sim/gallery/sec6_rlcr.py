@@ -95,7 +95,7 @@ def main(quick: bool = True, out_dir: str = "kdgap_gallery") -> dict[str, float]
     axes[1].set_xlabel("update")
     axes[1].set_ylabel("ECE on the training batch")
     axes[1].set_title("calibration during training", loc="left")
-    for i, reward in enumerate(REWARDS):  # training.figures fails to import on main: plotting's own
+    for i, reward in enumerate(REWARDS):
         plotting.reliability_diagram(*predictions[reward], label=reward, index=i, ax=axes[2])
     axes[2].set_title("reliability on fresh answers", loc="left")
     for ax in axes:

@@ -208,7 +208,7 @@ def gamma_recovery(
 
     Gamma ``j`` uses ``fold_in(key, j)``. Returns arrays ``true``, ``estimate``,
     ``low``, ``high`` and ``se``, one entry per gamma (for
-    :func:`kdgap_sim.plotting_horizon.gamma_recovery_figure`).
+    :func:`kdgap_sim.plotting.horizon.gamma_recovery_figure`).
 
     Example:
       >>> import jax, kdgap_sim as kd

@@ -1,6 +1,6 @@
 """Training: RL fine-tuning of actors (RLFT) and answer+confidence agents under binary/RLCR rewards.
 
-Figures live in :mod:`kdgap_sim.training.figures` (imported on demand: it loads matplotlib).
+Figures live in :mod:`kdgap_sim.plotting.training` (imported on demand: it loads matplotlib).
 """
 
 from kdgap_sim.training import checkpoint, confidence

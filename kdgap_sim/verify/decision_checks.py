@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import kdgap_sim as kd
-from kdgap_sim import decision_training
+from kdgap_sim.decisions import training as decision_training
 from kdgap_sim.agents.contextual import FixedTable, FixedTableParams
 from kdgap_sim.verify._stats import Z, key_cached, mean_and_se, table_measurement
 from kdgap_sim.verify.registry import Measurement, register

@@ -1,9 +1,9 @@
-"""Tests of kdgap_sim.training.figures: each function returns a labelled Figure."""
+"""Tests of kdgap_sim.plotting.training: each function returns a labelled Figure."""
 
 import matplotlib
 import numpy as np
 
-from kdgap_sim.training import figures
+from kdgap_sim.plotting import training as figures
 
 
 def test_figures_have_labelled_axes(tmp_path):

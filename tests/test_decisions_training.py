@@ -1,10 +1,10 @@
-"""Tests of kdgap_sim.decision_training: MSE vs decision-loss training rank predictors oppositely."""
+"""Tests of kdgap_sim.decisions.training: MSE vs decision-loss training rank predictors oppositely."""
 
 import jax
 import numpy as np
 import pytest
 
-from kdgap_sim import decision_training as dt
+from kdgap_sim.decisions import training as dt
 from kdgap_sim import decisions as dec
 
 

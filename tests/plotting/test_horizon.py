@@ -4,7 +4,7 @@ import matplotlib.figure
 import numpy as np
 import pytest
 
-from kdgap_sim import plotting_horizon
+from kdgap_sim.plotting import horizon as plotting_horizon
 
 
 def test_task_accuracy_figure_has_two_labelled_panels():
