@@ -2,9 +2,12 @@
 
 Each measurement is a fresh interpreter fitting hBayesDM's ``bandit2arm_delta`` (20 subjects x
 100 trials, 4 chains, hierarchical) with ``num_warmup = num_samples = 1``, so its time is the
-start-up of a fit (tracing numpyro's NUTS program, compiling or reading it, one step): the
-time before sampling starts. Rows: the cache off (``KDGAP_COMPILE_CACHE=0``), an empty cache
-folder (compiles and writes it), and the same folder again (median of ``--repeats``).
+start-up of a fit (tracing the NUTS program or reading it back, compiling it or reading the
+compiled code, one step, building the InferenceData). "sampler" is the part of it from the
+model's data to the first draws (``posterior.attrs["fit_seconds"]``); "program" says where the
+sampler came from (``posterior.attrs["sampler_program"]``, :mod:`kdgap_sim.fitting.sampler`).
+Rows: the cache off (``KDGAP_COMPILE_CACHE=0``), an empty cache folder (traces, compiles and
+writes), and the same folder again (median of ``--repeats``).
 
     PYTHONPATH=$PWD python benchmarks/fit_startup.py
     PYTHONPATH=$PWD python benchmarks/fit_startup.py --repeats 5 --subjects 100
@@ -35,19 +38,19 @@ subjects = int(sys.argv[1])
 values = np.tile(np.array([[0.3, 2.0]], np.float32), (subjects, 1))
 log = kd.fitting.simulate_log(jax.random.key(0), "bandit2arm_delta", values, 100)
 ready = time.perf_counter()
-kd.fitting.fit(jax.random.key(1), log, "bandit2arm_delta", num_warmup=1, num_samples=1, num_chains=4,
-               warn=False)
+idata = kd.fitting.fit(jax.random.key(1), log, "bandit2arm_delta", num_warmup=1, num_samples=1,
+                       num_chains=4, warn=False)
 done = time.perf_counter()
-print(ready - start, done - ready)
+print(ready - start, done - ready, idata.posterior.attrs["fit_seconds"], idata.posterior.attrs["sampler_program"])
 """
 
 
-def _measure(setting: str, subjects: int) -> tuple[float, float]:
+def _measure(setting: str, subjects: int) -> tuple[float, float, float, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "KDGAP_COMPILE_CACHE": setting}
     out = subprocess.run([sys.executable, "-c", PROGRAM, str(subjects)], capture_output=True, text=True,
                          env=env, check=True)
-    before, fit = (float(x) for x in out.stdout.split())
-    return before, fit
+    before, fit, sampler, program = out.stdout.split()[-4:]
+    return float(before), float(fit), float(sampler), program
 
 
 def main() -> int:
@@ -60,16 +63,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         rows["empty cache (compiles, writes)"] = _measure(folder, args.subjects)
         warm = [_measure(folder, args.subjects) for _ in range(args.repeats)]
-        rows["cache (second process)"] = (statistics.median(w[0] for w in warm),
-                                          statistics.median(w[1] for w in warm))
+        rows["cache (second process)"] = (*(statistics.median(w[i] for w in warm) for i in range(3)),
+                                          "/".join(sorted({w[3] for w in warm})))
     load = os.getloadavg()
     print(f"bandit2arm_delta, {args.subjects} subjects x 100 trials, 4 chains; load average "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print(f"{'run':<32} {'import + data (s)':>18} {'fit start-up (s)':>17}")
-    for name, (before, fit) in rows.items():
-        print(f"{name:<32} {before:>18.2f} {fit:>17.2f}")
+    print(f"{'run':<32} {'import + data (s)':>18} {'fit start-up (s)':>17} {'sampler (s)':>12} program")
+    for name, (before, fit, sampler, program) in rows.items():
+        print(f"{name:<32} {before:>18.2f} {fit:>17.2f} {sampler:>12.2f} {program}")
     write_result("fit_startup", {
-        "rows": {name: {"import_and_data_s": b, "fit_startup_s": f} for name, (b, f) in rows.items()},
+        "rows": {name: {"import_and_data_s": b, "fit_startup_s": f, "sampler_s": s, "program": p}
+                 for name, (b, f, s, p) in rows.items()},
         "subjects": args.subjects, "load_average": list(load),
     })
     return 0

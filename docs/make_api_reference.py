@@ -39,6 +39,7 @@ PUBLIC_MODULES = (
     "kdgap_sim.gallery",
     "kdgap_sim.decisions",
     "kdgap_sim.fitting",
+    "kdgap_sim.fitting.sampler",
     "kdgap_sim.decisions.training",
     "kdgap_sim.horizon",
     "kdgap_sim.rewards",

@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
-from numpyro.infer import MCMC, NUTS, Predictive
+from numpyro.infer import Predictive
 
 from kdgap_sim import validation
 from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
@@ -39,6 +39,7 @@ from kdgap_sim.fitting.diagnostics import RHAT_MAX, FitWarning, diagnostics, war
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
 from kdgap_sim.fitting.predictive import add_posterior_predictive
+from kdgap_sim.fitting.sampler import NutsSettings, sample_nuts
 from kdgap_sim.fitting.svi import make_guide, svi_fit, warm_start
 from kdgap_sim.types import Array, PRNGKey
 
@@ -370,10 +371,11 @@ def fit(
     if not isinstance(compile_cache, bool):
         raise TypeError(f"compile_cache must be True or False, got {compile_cache!r}")
     model = make_model(model).for_log(log)
+    store = None
     if compile_cache:
         from kdgap_sim.compile_cache import ensure_compile_cache
 
-        ensure_compile_cache()
+        store = ensure_compile_cache()
     centered = centering(model, parameterization)
     if warn and hierarchical:
         warn_if_uninformative(log, len(model.params))
@@ -386,19 +388,17 @@ def fit(
         if init == "svi":
             init_params, inverse_mass = _svi_start(jax.random.fold_in(key, 3), arrays, numpyro_fn, log,
                                                    model, hierarchical, num_chains)
-        kernel = NUTS(numpyro_fn, target_accept_prob=float(target_accept), max_tree_depth=max_tree_depth,
-                      inverse_mass_matrix=inverse_mass)
-        mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
-                    chain_method=chain_method_for(chain_method, num_chains), progress_bar=progress_bar)
-        mcmc.run(k_fit, arrays, init_params=init_params, extra_fields=("diverging", "num_steps", "accept_prob"))
-        samples = mcmc.get_samples(group_by_chain=True)
-        extra = mcmc.get_extra_fields(group_by_chain=True)
+        settings = NutsSettings(num_warmup, num_samples, num_chains, float(target_accept), max_tree_depth)
+        samples, extra, program = sample_nuts(
+            k_fit, arrays, numpyro_fn, settings, chain_method=chain_method_for(chain_method, num_chains),
+            progress_bar=progress_bar, init_params=init_params, inverse_mass=inverse_mass, store=store)
         stats = {"diverging": np.asarray(extra["diverging"]),
                  "tree_depth": np.log2(np.asarray(extra["num_steps"]) + 1).astype(np.int64),
                  "n_steps": np.asarray(extra["num_steps"]),
                  "accept_prob": np.asarray(extra["accept_prob"])}
         losses = None
     else:
+        program = "svi"
         gaussian = make_guide(log.n_subjects, len(model.params), hierarchical, guide,
                               model.prior.sigma_scale)
         sites = ["log_lik", *(f"mu_{n}" for n in model.param_names if hierarchical), *model.param_names]
@@ -423,7 +423,7 @@ def fit(
     attrs = {"model": model.name, "hierarchical": int(hierarchical), "method": method,
              "fit_seconds": elapsed, "source": log.source, "choice_base": log.choice_base,
              "n_actions": log.n_actions, "coding": log.coding_note,
-             "init": init if method == "nuts" else "svi-guide",
+             "init": init if method == "nuts" else "svi-guide", "sampler_program": program,
              "parameterization": ",".join(f"{n}={'centered' if c else 'noncentered'}"
                                           for n, c in zip(model.param_names, centered)), **diag}
     if losses is not None:

@@ -1,4 +1,5 @@
-"""kd.fitting.fit turns on the persistent compilation cache: a second process does not compile again."""
+"""kd.fitting.fit turns on the persistent compilation cache: a second process neither traces its
+sampler (the stored program is read back) nor compiles it again, and draws the same."""
 
 import json
 import os
@@ -19,8 +20,10 @@ jax.monitoring.register_event_listener(lambda name, **kw: counts.update([name.rs
 import kdgap_sim as kd
 values = np.tile(np.array([[0.3, 2.0]], np.float32), (4, 1))
 log = kd.fitting.simulate_log(jax.random.key(0), "bandit2arm_delta", values, 20)
-kd.fitting.fit(jax.random.key(1), log, "bandit2arm_delta", num_warmup=5, num_samples=5, num_chains=2,
-               warn=False)
+idata = kd.fitting.fit(jax.random.key(1), log, "bandit2arm_delta", num_warmup=5, num_samples=5,
+                       num_chains=2, warn=False)
+counts["program"] = idata.posterior.attrs["sampler_program"]
+counts["A"] = idata.posterior["A"].values.ravel().tolist()
 print(json.dumps(counts))
 """
 
@@ -40,12 +43,15 @@ def test_second_fit_in_a_new_process_reads_the_cache(tmp_path):
     second = _fit_in_new_process(str(tmp_path))
     assert second.get("cache_hits", 0) >= first["cache_misses"] - 1, second  # everything read back
     assert second.get("cache_misses", 0) <= 1, second
+    assert (first["program"], second["program"]) == ("exported", "stored")
+    assert first["A"] == second["A"]  # the program read back is the one written
 
 
 @pytest.mark.slow
 def test_cache_off_means_no_cache_events(tmp_path):
     counts = _fit_in_new_process("0")
     assert counts.get("cache_hits", 0) == 0 and counts.get("cache_misses", 0) == 0, counts
+    assert counts["program"] == "traced"  # nothing written to disk either
 
 
 def test_a_folder_set_in_jax_is_kept(monkeypatch, tmp_path):
