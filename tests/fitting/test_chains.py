@@ -45,6 +45,10 @@ def test_parallel_with_one_device_is_vectorized(log):
 @pytest.mark.slow
 def test_spread_chains_over_two_host_devices_matches_vectorized(tmp_path):
     # In a fresh interpreter with 2 CPU devices: 4 chains as 2 x 2 give the vectorized draws.
+    # "parallel" runs numpyro's MCMC under pmap, "vectorized" one fused program
+    # (fitting/sampler.py): float32 rounding (eps 1.2e-7) differs and accumulates over 60 NUTS
+    # iterations, measured up to 1.1e-5 relative; another chain (a flipped tree decision) differs
+    # by O(1), so 1e-4 still tells the same chains from different ones.
     script = tmp_path / "spread.py"
     script.write_text(
         "import numpyro\n"
@@ -55,7 +59,7 @@ def test_spread_chains_over_two_host_devices_matches_vectorized(tmp_path):
         "a, b = (kd.fitting.fit(jax.random.key(2), log, 'rw', hierarchical=False, num_warmup=30,\n"
         "                       num_samples=30, num_chains=4, chain_method=m, warn=False)\n"
         "        for m in ('parallel', 'vectorized'))\n"
-        "np.testing.assert_allclose(a.posterior['beta'], b.posterior['beta'], rtol=1e-5)\n"
+        "np.testing.assert_allclose(a.posterior['beta'], b.posterior['beta'], rtol=1e-4)\n"
         "print('ok')\n")
     root = pathlib.Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
