@@ -117,14 +117,26 @@ class OpenAIChat:
         return _first_text(response)
 
     def generate(self, turns: Sequence[Turn], on_answer: Optional[Callable[[int, str], None]] = None) -> list[str]:
-        """Answers for ``turns``, ``concurrency`` at a time, in the order given."""
+        """Answers for ``turns``, ``concurrency`` at a time, in the order given.
+
+        ``on_answer(i, text)`` runs in the thread that received answer ``i``, before
+        that thread sends its next request: a crash loses at most one answer per
+        connection (the one in flight), however far behind the caller's thread is.
+        """
         answers: list[Optional[str]] = [None] * len(turns)
         if not turns:
             return []
         client = self.client  # built once, before the threads
         del client
+
+        def answer(i: int) -> str:
+            text = self.complete(turns[i].messages)
+            if on_answer is not None:
+                on_answer(i, text)
+            return text
+
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(turns))) as pool:
-            futures = {pool.submit(self.complete, turn.messages): i for i, turn in enumerate(turns)}
+            futures = {pool.submit(answer, i): i for i in range(len(turns))}
             failure = None
             for future in as_completed(futures):
                 i = futures[future]
@@ -133,9 +145,6 @@ class OpenAIChat:
                 except Exception as error:  # keep collecting what did arrive, then raise
                     if failure is None:
                         failure = (i, error)
-                    continue
-                if on_answer is not None:
-                    on_answer(i, answers[i])
         if failure is not None:
             i, error = failure
             turn = turns[i]
