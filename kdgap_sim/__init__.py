@@ -14,7 +14,7 @@ import importlib.util
 import sys
 import types
 
-__version__ = "0.1.0"
+from kdgap_sim._version import __version__
 
 # public name -> the module that defines it; imported by ``__getattr__`` on first access
 _NAMES = {

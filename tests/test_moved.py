@@ -9,6 +9,7 @@ MOVED = [
     ("kdgap_sim.decision_training", "kdgap_sim.decisions.training"),
     ("kdgap_sim.plotting_horizon", "kdgap_sim.plotting.horizon"),
     ("kdgap_sim.training.figures", "kdgap_sim.plotting.training"),
+    ("kdgap_sim.sweep.cli", "kdgap_sim.sweep.config"),  # the command itself moved to kdgap_sim.cli.sweep
 ]
 
 

@@ -51,3 +51,12 @@ def test_public_name_has_docstring_with_example(name, obj):
     doc = inspect.getdoc(obj) or ""
     assert doc.strip(), f"{name} has no docstring"
     assert ">>>" in doc or "Example" in doc, f"{name}'s docstring has no example"
+
+
+def test_version_is_the_one_pyproject_declares():
+    import tomllib
+
+    import kdgap_sim
+
+    pyproject = pathlib.Path(__file__).resolve().parent.parent / "pyproject.toml"
+    assert kdgap_sim.__version__ == tomllib.loads(pyproject.read_text())["project"]["version"]

@@ -1,4 +1,4 @@
-"""Discovery and running of gallery scripts, and the ``kdgap gallery`` subcommand.
+"""Discovery and running of gallery scripts (``kdgap gallery``: :mod:`kdgap_sim.cli.gallery`).
 
 A gallery script is a module ``kdgap_sim/gallery/sec<N>_<name>.py`` (``N`` is
 its theory/THEORY.md section) that defines ``TITLE`` (one line: the result and its
@@ -10,7 +10,6 @@ such a file: nothing else needs registering.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import pathlib
 import pkgutil
@@ -120,25 +119,3 @@ def comparison_table(rows: Sequence[tuple[str, Any, str]]) -> str:
 def figure_path(out_dir: str, name: str) -> str:
     """``out_dir/name`` (without suffix: :func:`kdgap_sim.plotting.save` adds .png and .pdf)."""
     return str(pathlib.Path(out_dir) / name)
-
-
-def _handler(args: argparse.Namespace) -> int:
-    if args.list:
-        for entry in resolve(args.names):
-            print(f"{entry.name:<24} theory/THEORY.md section {entry.section}: {entry.title}")
-        return 0
-    run(args.names, quick=args.quick, out_dir=args.out)
-    return 0
-
-
-def add_subcommand(subparsers) -> None:
-    """Adds ``kdgap gallery [NAME...] [--quick] [--out DIR] [--list]``."""
-    parser = subparsers.add_parser(
-        "gallery", help="reproduce the papers' results (one script per theory/THEORY.md section)"
-    )
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help="scripts to run, e.g. sec1_greedy or greedy (default: all)")
-    parser.add_argument("--quick", action="store_true", help="small runs (seconds), same figures")
-    parser.add_argument("--out", default="kdgap_gallery", help="folder for figures (PNG and PDF)")
-    parser.add_argument("--list", action="store_true", help="list the scripts and exit")
-    parser.set_defaults(handler=_handler)

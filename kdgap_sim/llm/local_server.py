@@ -156,10 +156,11 @@ def main(argv=None) -> int:
     parser.add_argument("--noise", type=float, default=0.0, help="probability of a noisy answer style")
     parser.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     args = parser.parse_args(argv)
-    import kdgap_sim as kd
+    from kdgap_sim.agents import profile
+    from kdgap_sim.llm.simulated import SimulatedText
 
-    agent, params = kd.agents.profile(args.profile)
-    policy = kd.llm.SimulatedText(agent, params, n_actions=args.n_arms, noise=args.noise)
+    agent, params = profile(args.profile)
+    policy = SimulatedText(agent, params, n_actions=args.n_arms, noise=args.noise)
     with ChatServer(policy.answer, model=args.profile, port=args.port) as server:
         print(server.base_url, flush=True)
         try:

@@ -99,7 +99,7 @@ def last_run_stats() -> RunStats:
 
 
 def _describe(root_key, env, agent, env_params, agent_params, grid, n_steps) -> dict[str, Any]:
-    from kdgap_sim import __version__
+    from kdgap_sim._version import __version__
 
     def tolist(x):
         return np.asarray(x).tolist()

@@ -8,7 +8,7 @@ import pytest
 
 import kdgap_sim as kd
 from kdgap_sim.cli import main
-from kdgap_sim.llm.cli import OUTPUT_FILES
+from kdgap_sim.cli.llm import OUTPUT_FILES
 
 SIMULATED = """
 seed = 4

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kdgap_sim.sweep.cli import load_sweep
+from kdgap_sim.sweep.config import load_sweep
 
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
 

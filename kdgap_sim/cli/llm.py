@@ -12,13 +12,15 @@ from __future__ import annotations
 import pathlib
 import sys
 
+NAME = "llm"
+HELP = "run a language model on a bandit and report its knowing-doing gap (TOML config)"
 OUTPUT_FILES = ("log.csv", "answers.jsonl", "report.csv", "report.png", "report.pdf")
 
 
 def add_subcommand(subparsers) -> None:
     """Registers ``llm`` on the ``kdgap`` parser."""
     p = subparsers.add_parser(
-        "llm", help="run a language model on a bandit and report its knowing-doing gap (TOML config)",
+        NAME, help=HELP,
         description="Run a language model (OpenAI-compatible endpoint, local transformers model, "
                     "a simulated agent or a replay) on a bandit; log its rationale, confidence and "
                     "action; print the knowing-doing report and write log, answers, report and figure.")

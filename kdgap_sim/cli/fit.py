@@ -11,21 +11,18 @@ from __future__ import annotations
 import argparse
 import pathlib
 
+from kdgap_sim.cli.arguments import add_quiet, positive_int, seed_int
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+NAME = "fit"
+HELP = "fit a model to a choice log (CSV, TSV, JSONL)"
 
 
 def add_subcommand(subparsers) -> None:
-    """Registers ``fit`` on the ``kdgap`` parser."""
-    from kdgap_sim.cli import add_quiet, seed_int
+    """Registers ``fit`` on the ``kdgap`` parser (imports the model registry, hence JAX)."""
     from kdgap_sim.fitting.model_registry import MODELS
 
     p = subparsers.add_parser(
-        "fit", help="fit a model to a choice log (CSV, TSV, JSONL)",
+        NAME, help=HELP,
         description="Fit a choice model to a log with numpyro; print a posterior summary, write "
                     "the InferenceData (netCDF) and a posterior-predictive figure.")
     p.add_argument("log", help="choice log: .csv, .tsv/.txt (hBayesDM) or .jsonl")
@@ -33,20 +30,20 @@ def add_subcommand(subparsers) -> None:
     p.add_argument("--hierarchical", action=argparse.BooleanOptionalAction, default=True,
                    help="hierarchical (non-centred) prior (default) or --no-hierarchical")
     p.add_argument("--method", choices=("nuts", "svi"), default="nuts")
-    p.add_argument("--chains", type=_positive_int, default=4)
-    p.add_argument("--warmup", type=_positive_int, default=1000)
-    p.add_argument("--draws", type=_positive_int, default=1000)
+    p.add_argument("--chains", type=positive_int, default=4)
+    p.add_argument("--warmup", type=positive_int, default=1000)
+    p.add_argument("--draws", type=positive_int, default=1000)
     p.add_argument("--target-accept", type=float, default=0.8)
-    p.add_argument("--svi-steps", type=_positive_int, default=3000)
+    p.add_argument("--svi-steps", type=positive_int, default=3000)
     p.add_argument("--init", choices=("uniform", "svi"), default="uniform",
                    help="where NUTS starts: numpyro's init_to_uniform, or points and metric from a "
                         "quick SVI fit (far shorter warm-up trees for large cohorts)")
     p.add_argument("--choice-base", choices=("auto", "0", "1"), default="auto",
                    help="coding of choices in the log (default: 0-based if any choice is 0; "
                         "mixed evidence is an error asking for this option)")
-    p.add_argument("--n-actions", type=_positive_int, default=None,
+    p.add_argument("--n-actions", type=positive_int, default=None,
                    help="number of actions (default: inferred from the labels used)")
-    p.add_argument("--ppc-draws", type=_positive_int, default=100,
+    p.add_argument("--ppc-draws", type=positive_int, default=100,
                    help="posterior draws used for the posterior predictive figure")
     p.add_argument("--seed", type=seed_int, default=0, help="root random seed, in [0, 2**32)")
     p.add_argument("--out", default=None,

@@ -2,12 +2,17 @@
 
 Prints one row per check (measured, expected, tolerance, PASS/FAIL, seconds)
 and exits with status 1 if any check fails, 0 otherwise; an unknown check name
-is a usage error (status 2, via ``kdgap_sim.cli.main``).
+is a usage error (status 2, via :func:`kdgap_sim.cli.main`).
 """
 
 from __future__ import annotations
 
 import argparse
+
+from kdgap_sim.cli.arguments import add_quiet
+
+NAME = "verify"
+HELP = "run the numerical checks of theory/THEORY.md"
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -35,9 +40,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def add_subcommand(subparsers) -> None:
     """Adds ``verify`` to the ``kdgap`` parser."""
-    from kdgap_sim.cli import add_quiet
-
-    parser = subparsers.add_parser("verify", help="run the numerical checks of theory/THEORY.md")
+    parser = subparsers.add_parser(NAME, help=HELP)
     parser.add_argument("names", nargs="*", metavar="NAME", help="checks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller samples (under a minute)")
     parser.add_argument("--list", action="store_true", help="list the checks and exit")

@@ -1,4 +1,4 @@
-"""Tests of kdgap_sim.sweep.cli: the sweep config (unknown keys are errors) and `kdgap sweep`."""
+"""Tests of kdgap_sim.sweep.config and kdgap_sim.cli.sweep: the sweep config (unknown keys are errors) and `kdgap sweep`."""
 
 import re
 
@@ -7,7 +7,7 @@ import pytest
 
 import kdgap_sim as kd
 from kdgap_sim import cli
-from kdgap_sim.sweep.cli import build_grid, load_sweep
+from kdgap_sim.sweep.config import build_grid, load_sweep
 
 CONFIG = """
 seed = 3
