@@ -78,7 +78,7 @@ def stationary_values(key, configs, n_seeds, n_steps):
     params = _stack([agent.default_params().replace(alpha_pos=a, alpha_neg=b) for _, a, b in configs])
     out = _grid_runner(env, agent, n_steps, "trajectory")(kd.seed_keys(key, n_seeds), env_params, params)
     per_seed = np.asarray(out.beliefs[..., BURN_IN:, 0]).mean(-1)  # [configs, seeds]
-    return per_seed.mean(1), per_seed.std(1, ddof=1) / np.sqrt(n_seeds)
+    return kd.metrics.mean_and_se(per_seed, axis=1, min_size=2)
 
 
 def confirmation_sweep(key, n_seeds, n_steps):

@@ -17,6 +17,8 @@ matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from kdgap_sim.metrics.report import mean_and_se  # noqa: E402
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 SEQUENTIAL_CMAP = "viridis"
 LABEL_SIZE = 10
@@ -126,10 +128,7 @@ def mean_and_interval(values: Any, axis: int = 0, z: float = 1.96) -> tuple[np.n
       >>> mean.tolist(), (high - mean).round(3).tolist()
       ([1.0, 1.0], [1.96, 0.0])
     """
-    array = np.asarray(values, dtype=np.float64)
-    n = array.shape[axis]
-    mean = array.mean(axis=axis)
-    if n < 2:
+    mean, se = mean_and_se(values, axis=axis)
+    if np.asarray(values).shape[axis] < 2:
         return mean, mean, mean
-    half = z * array.std(axis=axis, ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
+    return mean, mean - z * se, mean + z * se

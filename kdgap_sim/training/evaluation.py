@@ -12,7 +12,6 @@ intervals are much narrower than those of unpaired means.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any
 
 import jax
@@ -24,7 +23,7 @@ from kdgap_sim.agents.actors import Actor
 from kdgap_sim.agents.agent import Agent, AgentParams
 from kdgap_sim.agents.predictors import UCB
 from kdgap_sim.envs.bandit import BernoulliBandit, BernoulliBanditParams
-from kdgap_sim.metrics.report import describe
+from kdgap_sim.metrics.report import describe, mean_and_se
 from kdgap_sim.rollout import rollout, seed_keys
 from kdgap_sim.training.setting import RLFTConfig, predictor_params_of, sample_bandit_probs
 
@@ -123,14 +122,14 @@ def paired_interval(before: Any, after: Any, level: float = 0.95) -> dict[str, f
         )
     d = after - before
     z = float(norm.ppf(0.5 + level / 2))
-    se = float(d.std(ddof=1) / math.sqrt(d.size))
+    diff, se = mean_and_se(d, min_size=2)
     return {
         "before": float(before.mean()),
         "after": float(after.mean()),
-        "diff": float(d.mean()),
+        "diff": diff,
         "diff_se": se,
-        "diff_low": float(d.mean() - z * se),
-        "diff_high": float(d.mean() + z * se),
+        "diff_low": diff - z * se,
+        "diff_high": diff + z * se,
     }
 
 

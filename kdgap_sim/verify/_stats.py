@@ -1,4 +1,4 @@
-"""Small helpers shared by the check modules: standard errors and table measurements."""
+"""Small helpers shared by the check modules: the tolerance in standard errors, table measurements, memoised simulations."""
 
 from __future__ import annotations
 
@@ -8,20 +8,11 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-from kdgap_sim.metrics import report
 from kdgap_sim.verify.registry import Measurement
 
 # Tolerances are this many standard errors of the measured quantity: for a
 # Gaussian estimate a correct claim fails with probability 6e-5.
 Z = 4.0
-
-
-def mean_and_se(values) -> tuple[float, float]:
-    """Mean of independent replicates and its standard error ``sd / sqrt(n)``."""
-    size = np.size(values)
-    if size < 2:
-        raise ValueError(f"need at least 2 replicates for a standard error, got {size}")
-    return report.mean_and_se(values)
 
 
 def table_measurement(rows: Sequence[tuple[str, float, float, float]], note: str) -> Measurement:

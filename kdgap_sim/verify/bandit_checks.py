@@ -20,7 +20,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import kdgap_sim as kd
-from kdgap_sim.verify._stats import Z, key_cached, mean_and_se, table_measurement
+from kdgap_sim.metrics.report import mean_and_se
+from kdgap_sim.verify._stats import Z, key_cached, table_measurement
 from kdgap_sim.verify.registry import Measurement, register
 
 # --------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def simulate_rw_value(key, p: float, alpha_pos: float, alpha_neg: float, n_seeds
     params = agent.default_params().replace(alpha_pos=alpha_pos, alpha_neg=alpha_neg)
     traj = kd.rollout_batch(key, env, env_params, agent, params, n_steps, n_seeds, record="trajectory")
     values = np.asarray(traj.beliefs[:, burn_in:, 0]).mean(axis=1)
-    return mean_and_se(values)
+    return mean_and_se(values, min_size=2)
 
 
 def _sizes(quick: bool) -> tuple[int, int, int]:
@@ -203,7 +204,7 @@ def measure_ucb1_bounds(
     Reported: measured mean, expected = the upper (Auer) bound, tolerance 4 s.e.
     """
     n_seeds = 50
-    mean, se = mean_and_se(_ucb1_regrets(key, n_seeds))
+    mean, se = mean_and_se(_ucb1_regrets(key, n_seeds), min_size=2)
     low, high = lower(UCB_MEANS, UCB_HORIZON), upper(UCB_MEANS, UCB_HORIZON)
     passed = (low <= mean + Z * se) and (mean - Z * se <= high)
     details = (

@@ -18,7 +18,8 @@ import numpy as np
 import kdgap_sim as kd
 from kdgap_sim.decisions import training as decision_training
 from kdgap_sim.agents.contextual import FixedTable, FixedTableParams
-from kdgap_sim.verify._stats import Z, key_cached, mean_and_se, table_measurement
+from kdgap_sim.metrics.report import mean_and_se
+from kdgap_sim.verify._stats import Z, key_cached, table_measurement
 from kdgap_sim.verify.registry import Measurement, register
 
 PROTECT = {
@@ -95,7 +96,7 @@ def measure_low_mse_high_regret(
     rows = []
     measured = (("regret", cost - cost_opt), ("cost of predictor", cost), ("optimal cost", cost_opt))
     for label, values in measured:
-        mean, se = mean_and_se(values)
+        mean, se = mean_and_se(values, min_size=2)
         rows.append((label, mean, claimed[label], Z * se))
     rows.append(("mse (exact, float32)", exact.mse, claimed["mse"], 1e-9))
     rows.append(("mse claimed vs THEORY (2 digits)", claimed["mse"], THEORY_MSE, 0.5e-5))

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from kdgap_sim.metrics.report import mean_and_se
 from kdgap_sim.verify._stats import Z, table_measurement
 from kdgap_sim.verify.registry import Measurement, register
 
@@ -101,8 +102,8 @@ def measure_rlcr_reward(
     for i, p in enumerate(P_GRID):
         correct = _draws(jax.random.fold_in(key, i), p, n)
         rewards = np.asarray(_rlcr_reward(p, correct))
-        se = rewards.std(ddof=1) / math.sqrt(n)
-        rows.append((f"E[R] p={p}", float(rewards.mean()), claimed(p), Z * se))
+        mean, se = mean_and_se(rewards, min_size=2)
+        rows.append((f"E[R] p={p}", mean, claimed(p), Z * se))
         q_star = _grid_optimum(correct, _rlcr_reward, maximise=True)
         rows.append((f"argmax p={p}", q_star, p, Z * math.sqrt(p * (1 - p) / n) + Q_STEP / 2))
     return table_measurement(rows, f"{n} draws per p; tol 4 s.e.")

@@ -140,3 +140,23 @@ def test_describe_and_mean_se():
     with pytest.raises(TypeError, match="values must be numeric"):
         kd.metrics.mean_and_se("abc")
     assert np.isnan(kd.metrics.mean_and_se([3.0])[1])  # one value: no standard error
+
+
+def test_mean_and_se_along_an_axis_and_with_a_minimum():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(5, 7))
+    mean, se = kd.metrics.mean_and_se(values, axis=0)
+    np.testing.assert_allclose(mean, values.mean(0))
+    np.testing.assert_allclose(se, values.std(0, ddof=1) / np.sqrt(5))
+    # each column alone gives the same numbers as the axis form
+    assert kd.metrics.mean_and_se(values[:, 3]) == pytest.approx((mean[3], se[3]))
+    np.testing.assert_allclose(kd.metrics.mean_and_se(values, axis=-1)[1], values.std(1, ddof=1) / np.sqrt(7))
+    assert np.isnan(kd.metrics.mean_and_se(values[:1], axis=0)[1]).all()
+    with pytest.raises(ValueError, match="at least 2 replicates"):
+        kd.metrics.mean_and_se([3.0], min_size=2)
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        kd.metrics.mean_and_se(values, axis=2)
+    with pytest.raises(ValueError, match=r"NaN at index \(1, 2\)"):
+        kd.metrics.mean_and_se(np.where(np.arange(35).reshape(5, 7) == 9, np.nan, values), axis=0)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        kd.metrics.mean_and_se(values, axis=0.5)
