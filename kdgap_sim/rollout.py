@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 from typing import Any, NamedTuple
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,7 +30,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from kdgap_sim import action_axis, memory, threefry, traced_checks, validation
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.envs.base import Environment
-from kdgap_sim.types import Array, PRNGKey, Rationale, Summary, Trajectory
+from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale, Summary, Trajectory
 
 RECORD_MODES = ("summary", "trajectory")
 
@@ -98,6 +99,15 @@ def _accumulate(summary: Summary, t: Array, step: _Step, expected: Array) -> Sum
     )
 
 
+def _check_feedback(env: str, n_actions: int, expected: Array, feedback: Feedback) -> None:
+    """One trial's environment contract, on shapes while tracing: a scalar reward, ``[n_actions]`` outcomes."""
+    chex.assert_rank(feedback.reward, 0, exception_type=TypeError,
+                     custom_message=f"{env}.step(...) must return one reward per agent (a scalar)")
+    chex.assert_shape([feedback.outcomes, expected], (n_actions,), exception_type=TypeError,
+                      custom_message=f"{env}.step(...).outcomes and {env}.expected_rewards(...) must have shape "
+                                     f"[n_actions] = [{n_actions}]")
+
+
 def _rollout_impl(
     key: PRNGKey,
     env_params: Any,
@@ -126,6 +136,7 @@ def _rollout_impl(
         next_obs, env_state, feedback = env.step(
             threefry.fold_in(k_t, 2), env_state, action, env_params
         )
+        _check_feedback(type(env).__name__, n, expected, feedback)
         agent_state = agent.learn(agent_state, obs, action, feedback, forced, agent_params)
         step = _Step(
             beliefs=decision.beliefs,

@@ -258,3 +258,43 @@ def test_the_ceiling_benchmark_runs_the_one_hash_agent_and_counts_every_trial():
     n, counts = np.asarray(with_summary[3]), np.asarray(with_summary[5]) + np.asarray(with_summary[6])
     assert (n == n_steps).all() and (counts == n_steps).all()
     assert not np.array_equal(np.asarray(ceiling.make_ceiling(n_steps, 3, False, 1)(keys)[2]), one_hash)
+
+
+class _BatchedActor(kd.agents.Greedy):
+    """A user actor written for a batch: returns shape (1,) instead of one action."""
+
+    def act(self, key, state, beliefs, rationale, params):
+        return jnp.argmax(beliefs)[None]
+
+
+class _FloatActor(kd.agents.Greedy):
+    def act(self, key, state, beliefs, rationale, params):
+        return jnp.argmax(beliefs).astype(jnp.float32)
+
+
+class _ShortOutcomesBandit(kd.envs.BernoulliBandit):
+    """A user environment whose outcomes drop the last arm."""
+
+    def step(self, key, state, action, params):
+        obs, state, feedback = super().step(key, state, action, params)
+        return obs, state, feedback._replace(outcomes=feedback.outcomes[:-1])
+
+
+@pytest.mark.parametrize("actor, message", [
+    (_BatchedActor(), r"_BatchedActor.act\(...\) must be one action per agent"),
+    (_FloatActor(), r"_FloatActor.act\(...\) must be an integer action"),
+])
+def test_a_component_breaking_the_one_agent_contract_is_named(actor, message):
+    # chex's static asserts at the top of the trial (STYLE.md 8): caught while tracing, with
+    # the component's name, instead of a shape error deep inside lax.scan.
+    env = kd.envs.BernoulliBandit(n_arms=3)
+    agent = kd.agents.Agent(kd.agents.UCB(), actor)
+    with pytest.raises(TypeError, match=message):
+        kd.rollout(jax.random.key(0), env, env.default_params(), agent, agent.default_params(), 5)
+
+
+def test_an_environment_with_wrong_outcomes_is_named():
+    env = _ShortOutcomesBandit(n_arms=3)
+    agent, params = kd.agents.profile("greedy")
+    with pytest.raises(TypeError, match=r"_ShortOutcomesBandit.step\(...\).outcomes .* \[n_actions\] = \[3\]"):
+        kd.rollout_batch(jax.random.key(0), env, env.default_params(), agent, params, 5, 2)

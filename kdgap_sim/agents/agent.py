@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple
 
+import chex
+
 from kdgap_sim import threefry, validation
 from kdgap_sim.agents.actors import ActionHistory, Actor
 from kdgap_sim.agents.predictors import Predictor
@@ -65,6 +67,26 @@ class Decision(NamedTuple):
     rationale: Rationale
     beliefs: Array
     probs: Array
+
+
+def _check_one_agent(predictor: str, actor: str, rationale: Rationale, probs: Array, action: Array) -> None:
+    """The contract of one agent's trial, checked on shapes and dtypes while tracing (free once compiled).
+
+    Components are written for one agent and batched by ``vmap``, as rlax writes its functions: the
+    predictor states one integer action and one confidence, the actor returns one
+    integer action and a probability vector over actions. A component that
+    returns a batch or a float action fails here with a ``TypeError`` naming it,
+    not later inside the trial loop.
+    """
+    for value, what in ((rationale.action, f"{predictor}.recommend(...).action"), (action, f"{actor}.act(...)")):
+        chex.assert_rank(value, 0, exception_type=TypeError,
+                         custom_message=f"{what} must be one action per agent (a scalar); write the component "
+                                        "for one agent, rollout_batch vmaps it")
+        chex.assert_type(value, int, exception_type=TypeError, custom_message=f"{what} must be an integer action")
+    chex.assert_rank(rationale.confidence, 0, exception_type=TypeError,
+                     custom_message=f"{predictor}.recommend(...).confidence must be a scalar")
+    chex.assert_rank(probs, 1, exception_type=TypeError,
+                     custom_message=f"{actor}.action_probs(...) must be one vector of probabilities over actions")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,6 +161,7 @@ class Agent:
         rationale = self.predictor.recommend(k_predictor, state.predictor, obs, params.predictor)
         probs = self.actor.action_probs(state.actor, beliefs, rationale, params.actor)
         action = self.actor.act(k_actor, state.actor, beliefs, rationale, params.actor)
+        _check_one_agent(type(self.predictor).__name__, type(self.actor).__name__, rationale, probs, action)
         return Decision(action=action, rationale=rationale, beliefs=beliefs, probs=probs)
 
     def learn(
