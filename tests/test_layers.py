@@ -23,7 +23,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "kdgap_sim"
 LAYERS = {
     # 0 core: types, parameters, validation, the random stream, files and progress
     **dict.fromkeys(("types", "validation", "params", "threefry", "action_axis", "traced_checks",
-                     "atomic_files", "compile_cache", "progress", "_moved", "_version"), 0),
+                     "atomic_files", "compile_cache", "progress", "_moved", "_version", "registry"), 0),
     # 1 environments and agents
     **dict.fromkeys(("envs", "agents"), 1),
     # 2 the trial loop

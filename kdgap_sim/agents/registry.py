@@ -7,40 +7,29 @@ config); unknown names and options raise ValueError.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from kdgap_sim.agents import actors, predictors
 from kdgap_sim.agents.agent import Agent
+from kdgap_sim.registry import Registry
 
-PREDICTORS: dict[str, Callable[..., predictors.Predictor]] = {
+PREDICTORS = Registry("predictor", {
     "rescorla-wagner": predictors.RescorlaWagner,
     "ucb": predictors.UCB,
     "thompson": predictors.Thompson,
     "beta-bernoulli": predictors.BetaBernoulli,
     "fixed": predictors.FixedPredictor,
     "noisy-rationale": predictors.NoisyRationale,
-}
+})
 
-ACTORS: dict[str, Callable[..., actors.Actor]] = {
+ACTORS = Registry("actor", {
     "greedy": actors.Greedy,
     "softmax": actors.Softmax,
     "epsilon-greedy": actors.EpsilonGreedy,
     "frequency-biased": actors.FrequencyBiased,
     "rationale-following": actors.RationaleFollowing,
-}
-
-
-def _build(kind: str, table: Mapping[str, Callable[..., Any]], name: str, options: Mapping[str, Any]):
-    if not isinstance(name, str) or name not in table:
-        raise ValueError(f"unknown {kind} {name!r}; known: {sorted(table)}")
-    factory = table[name]
-    allowed = set(inspect.signature(factory).parameters)
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise ValueError(f"unknown option(s) {unknown} for {kind} {name!r}; allowed: {sorted(allowed)}")
-    return factory(**options)
+})
 
 
 def make_predictor(name: str, **options: Any) -> predictors.Predictor:
@@ -54,7 +43,7 @@ def make_predictor(name: str, **options: Any) -> predictors.Predictor:
     if name == "noisy-rationale" and isinstance(options.get("base"), str):
         base_options = dict(options.pop("base_options", {}) or {})
         options["base"] = make_predictor(options["base"], **base_options)
-    return _build("predictor", PREDICTORS, name, options)
+    return PREDICTORS.build(name, options)
 
 
 def make_actor(name: str, **options: Any) -> actors.Actor:
@@ -68,7 +57,7 @@ def make_actor(name: str, **options: Any) -> actors.Actor:
     if name == "rationale-following" and isinstance(options.get("fallback"), str):
         fallback_options = dict(options.pop("fallback_options", {}) or {})
         options["fallback"] = make_actor(options["fallback"], **fallback_options)
-    return _build("actor", ACTORS, name, options)
+    return ACTORS.build(name, options)
 
 
 def make_agent(

@@ -6,7 +6,6 @@ by one smoke test (``tests/envs/test_registry.py``).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 from kdgap_sim.envs.bandit import BernoulliBandit, GaussianBandit
@@ -20,8 +19,9 @@ from kdgap_sim.envs.contextual import (
 from kdgap_sim.envs.execution import ExecutionTask
 from kdgap_sim.envs.horizon_task import HorizonTask
 from kdgap_sim.envs.reversal import ReversalBandit
+from kdgap_sim.registry import Registry
 
-_REGISTRY: dict[str, Callable[..., Environment]] = {}
+_REGISTRY = Registry("environment")
 
 
 def register(env_id: str, factory: Callable[..., Environment], *, overwrite: bool = False) -> None:
@@ -38,13 +38,7 @@ def register(env_id: str, factory: Callable[..., Environment], *, overwrite: boo
       >>> kd.envs.make("bandit-7").n_actions
       7
     """
-    if not isinstance(env_id, str) or not env_id:
-        raise TypeError(f"env_id must be a non-empty string, got {env_id!r}")
-    if not callable(factory):
-        raise TypeError(f"factory must be callable, got {factory!r}")
-    if env_id in _REGISTRY and not overwrite:
-        raise ValueError(f"environment {env_id!r} is already registered")
-    _REGISTRY[env_id] = factory
+    _REGISTRY.register(env_id, factory, overwrite=overwrite)
 
 
 def registered() -> tuple[str, ...]:
@@ -55,7 +49,7 @@ def registered() -> tuple[str, ...]:
       >>> "reversal-bandit" in kd.envs.registered()
       True
     """
-    return tuple(sorted(_REGISTRY))
+    return _REGISTRY.names()
 
 
 def make(env_id: str, **options) -> Environment:
@@ -69,19 +63,7 @@ def make(env_id: str, **options) -> Environment:
     Raises:
       ValueError: unknown ``env_id`` or unknown option name.
     """
-    if env_id not in _REGISTRY:
-        raise ValueError(f"unknown environment {env_id!r}; registered: {list(registered())}")
-    factory = _REGISTRY[env_id]
-    signature = inspect.signature(factory)
-    accepts_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
-    if not accepts_any:
-        unknown = sorted(set(options) - set(signature.parameters))
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {unknown} for environment {env_id!r}; "
-                f"allowed: {sorted(signature.parameters)}"
-            )
-    return factory(**options)
+    return _REGISTRY.build(env_id, options)
 
 
 register("bernoulli-bandit", BernoulliBandit)

@@ -19,6 +19,7 @@ from kdgap_sim.agents.actors import FrequencyBiased, RationaleFollowing, Softmax
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.agents.predictors import RescorlaWagner
 from kdgap_sim.fitting.models import AgentModel, ChoiceModel, ParamSpec, Prior
+from kdgap_sim.registry import Registry
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "alpha_pos": (0.0, 1.0),
@@ -106,7 +107,10 @@ def knowing_doing(**options) -> AgentModel:
                    logged_rationale=True, requires=("rationale",), **options)
 
 
-MODELS: dict[str, Callable[..., ChoiceModel]] = {
+# Other names of registered models (not listed in MODELS, so nothing is fitted twice).
+ALIASES: dict[str, str] = {"knowing-doing-mixture": "knowing-doing"}
+
+MODELS = Registry("model", {
     "rw": rw,
     "asymmetric-rw": asymmetric_rw,
     "full-feedback-rw": full_feedback_rw,
@@ -114,10 +118,7 @@ MODELS: dict[str, Callable[..., ChoiceModel]] = {
     "perseveration-rw": perseveration_rw,
     "frequency-rw": frequency_rw,
     "knowing-doing": knowing_doing,
-}
-
-# Other names of registered models (not listed in MODELS, so nothing is fitted twice).
-ALIASES: dict[str, str] = {"knowing-doing-mixture": "knowing-doing"}
+}, aliases=ALIASES)
 
 
 def register_model(name: str, factory: Callable[..., ChoiceModel]) -> None:
@@ -150,10 +151,8 @@ def make_model(name: str | ChoiceModel, **options: Any) -> ChoiceModel:
         if options:
             raise ValueError("options can only be given with a model name")
         return name
-    name = ALIASES.get(name, name) if isinstance(name, str) else name
-    if not isinstance(name, str) or name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known models: {sorted(MODELS)}")
+    factory = MODELS.get_entry(name)
     try:
-        return MODELS[name](**options)
+        return factory(**options)
     except TypeError as err:
         raise ValueError(f"bad options {sorted(options)} for model {name!r}: {err}") from err

@@ -19,6 +19,7 @@ import jax
 
 from kdgap_sim import validation
 from kdgap_sim.progress import Progress
+from kdgap_sim.registry import Registry
 from kdgap_sim.types import PRNGKey
 
 
@@ -87,7 +88,7 @@ class Check:
     function: Callable[[PRNGKey, bool], Measurement]
 
 
-_CHECKS: dict[str, Check] = {}
+_CHECKS = Registry("verify check", callables=False, sort_names=False)
 
 
 def register(name: str, *, claim: str, formula: str, source: str = "theory/THEORY.md"):
@@ -101,9 +102,7 @@ def register(name: str, *, claim: str, formula: str, source: str = "theory/THEOR
     """
 
     def decorator(function: Callable[[PRNGKey, bool], Measurement]):
-        if name in _CHECKS:
-            raise ValueError(f"verify check {name!r} is already registered")
-        _CHECKS[name] = Check(name, claim, formula, source, function)
+        _CHECKS.register(name, Check(name, claim, formula, source, function))
         return function
 
     return decorator
@@ -118,7 +117,7 @@ def names() -> tuple[str, ...]:
       True
     """
     _load_builtin_checks()
-    return tuple(_CHECKS)
+    return _CHECKS.names()
 
 
 def get(name: str) -> Check:
@@ -132,9 +131,7 @@ def get(name: str) -> Check:
       ValueError: unknown verify check 'no-such-check'; known: [...]
     """
     _load_builtin_checks()
-    if name not in _CHECKS:
-        raise ValueError(f"unknown verify check {name!r}; known: {list(_CHECKS)}")
-    return _CHECKS[name]
+    return _CHECKS.get_entry(name)
 
 
 def run(

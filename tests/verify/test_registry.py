@@ -1,11 +1,12 @@
 import pytest
 
 from kdgap_sim import verify
+from kdgap_sim.registry import Registry
 from kdgap_sim.verify import registry
 
 
 def test_register_run_and_format(monkeypatch):
-    monkeypatch.setattr(registry, "_CHECKS", {})
+    monkeypatch.setattr(registry, "_CHECKS", Registry("verify check", callables=False, sort_names=False))
     monkeypatch.setattr(registry, "_loaded", True)
 
     @verify.register("toy", claim="1 + 1 = 2", formula="1 + 1")
