@@ -63,54 +63,6 @@ def summary_table(idata, model, hierarchical: bool):
     return az.summary(idata, var_names=names, hdi_prob=0.9, round_to=4, kind=kind)
 
 
-def figure(idata, log, model, ppc: dict):
-    """Two panels: observed vs predicted choice rates per trial; subject posterior intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from kdgap_sim.plotting import OKABE_ITO
-
-    n_params = len(model.params)
-    fig, axes = plt.subplots(1, 1 + n_params, figsize=(4.2 * (1 + n_params), 3.6),
-                             constrained_layout=True)
-    ax = axes[0]
-    mask = log.mask
-    trials = np.arange(1, log.max_trials + 1)
-    for a in range(log.n_actions):
-        observed = ((log.choice == a) & mask).sum(0) / np.maximum(mask.sum(0), 1)
-        draws = ((ppc["choice"] == a) & mask[None]).sum(1) / np.maximum(mask.sum(0), 1)
-        low, high = np.quantile(draws, [0.05, 0.95], axis=0)
-        colour = OKABE_ITO[a % len(OKABE_ITO)]
-        ax.fill_between(trials, low, high, color=colour, alpha=0.25, linewidth=0)
-        ax.plot(trials, observed, color=colour, lw=1, label=f"action {a + log.choice_base}")
-    ax.set_xlabel("trial")
-    ax.set_ylabel("choice rate (line: observed; band: 90% PPC)")
-    ax.set_ylim(0, 1)
-    ax.legend(frameon=False, fontsize="small")
-    post = idata.posterior
-    for i, spec in enumerate(model.params):
-        ax = axes[1 + i]
-        draws = np.asarray(post[spec.name]).reshape(-1, log.n_subjects)
-        mean = draws.mean(0)
-        low, high = np.quantile(draws, [0.05, 0.95], axis=0)
-        order = np.argsort(mean)
-        y = np.arange(log.n_subjects)
-        ax.hlines(y, low[order], high[order], color=OKABE_ITO[0], lw=1)
-        ax.plot(mean[order], y, "o", ms=2.5, color=OKABE_ITO[0])
-        if f"mu_{spec.name}" in post:
-            ax.axvline(float(post[f"mu_{spec.name}"].mean()), color=OKABE_ITO[3], lw=1,
-                       label="group median (posterior mean)")
-            ax.legend(frameon=False, fontsize="small")
-        ax.set_xlabel(f"{spec.name} (90% interval)")
-        ax.set_yticks([])
-        ax.set_ylabel("subjects (sorted)")
-    fig.suptitle(f"{model.name} on {pathlib.Path(log.source).name}")
-    return fig
-
-
 def run(args: argparse.Namespace) -> int:
     """Handler of ``kdgap fit``."""
     import jax
@@ -120,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from kdgap_sim.fitting.inference import fit
     from kdgap_sim.fitting.predictive import posterior_predictive
     from kdgap_sim.fitting.model_registry import make_model
-    from kdgap_sim.plotting import save
+    from kdgap_sim.plotting import posterior_check_figure, save
     from kdgap_sim.progress import library_bars, say
 
     base = args.choice_base if args.choice_base == "auto" else int(args.choice_base)
@@ -157,6 +109,6 @@ def run(args: argparse.Namespace) -> int:
     stem = f"{pathlib.Path(args.log).stem}_{model.name}"
     idata.to_netcdf(str(out / f"{stem}.nc"))
     print(f"wrote {out / f'{stem}.nc'}")
-    save(figure(idata, log, model, ppc), str(out / f"{stem}.png"))
+    save(posterior_check_figure(idata, log, model, ppc), str(out / f"{stem}.png"))
     print(f"wrote {out / f'{stem}.png'}")
     return 0

@@ -24,6 +24,7 @@ from kdgap_sim.plotting.bandit import (
     study_figure,
     trajectory_curve,
 )
+from kdgap_sim.plotting.fit import posterior_check_figure
 from kdgap_sim.plotting.calibration import ReliabilityBins, reliability_bins, reliability_diagram
 from kdgap_sim.plotting.profile import profile_radar
 from kdgap_sim.plotting.recovery import interval_from_samples, recovery_figure, recovery_scatter
@@ -43,6 +44,7 @@ __all__ = [
     "interval_from_samples",
     "learning_curves",
     "mean_and_interval",
+    "posterior_check_figure",
     "profile_radar",
     "recovery_figure",
     "recovery_scatter",
