@@ -30,6 +30,7 @@ OUTPUT = ROOT / "docs" / "api.md"
 #: Modules whose ``__all__`` is the public API, in the order they are documented.
 PUBLIC_MODULES = (
     "kdgap_sim",
+    "kdgap_sim.accumulators",
     "kdgap_sim.agents",
     "kdgap_sim.envs",
     "kdgap_sim.envs.horizon_task",

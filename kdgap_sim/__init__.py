@@ -12,7 +12,7 @@ command answers ``--help`` at once.
 import importlib
 import importlib.util
 import sys
-import types
+import types as _types  # not `types`: importing kdgap_sim.types rebinds that package attribute
 
 from kdgap_sim._version import __version__
 
@@ -31,14 +31,14 @@ _NAMES = {
 }
 
 _SUBPACKAGES = (
-    "agents", "decisions", "envs", "fitting", "horizon", "llm", "metrics", "rewards", "sweep",
+    "accumulators", "agents", "decisions", "envs", "fitting", "horizon", "llm", "metrics", "rewards", "sweep",
     "validation", "verify",
 )
 
 __all__ = sorted([*_NAMES, *_SUBPACKAGES])
 
 
-class _Package(types.ModuleType):
+class _Package(_types.ModuleType):
     """``kdgap_sim`` itself: ``kd.rollout`` stays the function when the submodule is imported.
 
     Importing ``kdgap_sim.rollout`` sets the package's ``rollout`` attribute to the module;
@@ -46,7 +46,7 @@ class _Package(types.ModuleType):
     """
 
     def __setattr__(self, name, value):
-        if name == "rollout" and isinstance(value, types.ModuleType):
+        if name == "rollout" and isinstance(value, _types.ModuleType):
             value = value.rollout
         super().__setattr__(name, value)
 

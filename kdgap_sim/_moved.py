@@ -30,3 +30,25 @@ def alias(old: str, new: str) -> types.ModuleType:
     module = importlib.import_module(new)
     sys.modules[old] = module
     return module
+
+
+def attribute(old: str, name: str, new: str):
+    """The object ``name`` of module ``new``, reached by its old path ``old.name``, with a ``DeprecationWarning``.
+
+    For a package's module-level ``__getattr__``: a name that moved up a layer
+    stays reachable from its old package for one release without the old
+    package importing the new one at import time.
+
+    Example:
+      >>> import warnings
+      >>> with warnings.catch_warnings(record=True) as caught:
+      ...     warnings.simplefilter("always")
+      ...     fn = attribute("kdgap_sim.agents", "generate_tokens", "kdgap_sim.metrics.generation")
+      >>> fn.__module__, caught[0].category.__name__
+      ('kdgap_sim.metrics.generation', 'DeprecationWarning')
+    """
+    warnings.warn(
+        f"{old}.{name} moved to {new}.{name}; the old name is an alias for one release",
+        DeprecationWarning, stacklevel=3,
+    )
+    return getattr(importlib.import_module(new), name)

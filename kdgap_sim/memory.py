@@ -43,7 +43,7 @@ def _tree_bytes(tree: Any) -> int:
 
 
 def seed_bytes(env: Any, env_params: Any, agent: Any, agent_params: Any, n_steps: int,
-               record: str = "summary") -> dict[str, int]:
+               record: str = "summary", accumulator: Any = None) -> dict[str, int]:
     """Bytes of one seed's result and loop state, and the planned bytes per seed.
 
     Returns ``{"output": ..., "state": ..., "per_seed": ...}`` where ``per_seed =
@@ -62,26 +62,28 @@ def seed_bytes(env: Any, env_params: Any, agent: Any, agent_params: Any, n_steps
         lambda x: jax.ShapeDtypeStruct(np.shape(x), jax.dtypes.result_type(x)), (env_params, agent_params))
     leaves, treedef = jax.tree_util.tree_flatten(structs)
     shapes = tuple((x.shape, str(x.dtype)) for x in leaves)
-    out_bytes, state_bytes = _shape_bytes(env, agent, n_steps, record, treedef, shapes)
+    out_bytes, state_bytes = _shape_bytes(env, agent, n_steps, record, treedef, shapes, accumulator)
     return {"output": out_bytes, "state": state_bytes,
             "per_seed": OUTPUT_COPIES * out_bytes + STATE_COPIES * state_bytes}
 
 
 @functools.lru_cache(maxsize=256)
-def _shape_bytes(env, agent, n_steps, record, treedef, shapes) -> tuple[int, int]:
+def _shape_bytes(env, agent, n_steps, record, treedef, shapes, accumulator=None) -> tuple[int, int]:
     """(result bytes, loop-state bytes) of one seed, from shapes only (cached: one trace per setting)."""
-    from kdgap_sim.rollout import _rollout_impl, init_summary  # rollout imports this module
+    from kdgap_sim.accumulators import SUMMARY
+    from kdgap_sim.rollout import _rollout_impl  # rollout imports this module
 
+    accumulator = SUMMARY if accumulator is None else accumulator
     env_params, agent_params = jax.tree_util.tree_unflatten(
         treedef, [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in shapes])
 
     def output(env_params, agent_params):
         return _rollout_impl(jax.random.key(0), env_params, agent_params, None, env=env, agent=agent,
-                             n_steps=n_steps, record=record, unroll=1)
+                             n_steps=n_steps, record=record, unroll=1, accumulator=accumulator)
 
     def state(env_params, agent_params):
         obs, env_state = env.reset(jax.random.key(0), env_params)
-        return obs, env_state, agent.init(env.n_actions, agent_params), init_summary(env.n_actions)
+        return obs, env_state, agent.init(env.n_actions, agent_params), accumulator.init(env.n_actions)
 
     out_bytes = _tree_bytes(jax.eval_shape(output, env_params, agent_params))
     state_bytes = _tree_bytes(jax.eval_shape(state, env_params, agent_params)) + 8  # and the seed's key
@@ -104,7 +106,7 @@ def format_bytes(n: float) -> str:
 
 def check_batch_fits(env: Any, env_params: Any, agent: Any, agent_params: Any, n_steps: int,
                      n_seeds: int, record: str, n_devices: int = 1,
-                     memory_bytes: int | None = None) -> None:
+                     memory_bytes: int | None = None, accumulator: Any = None) -> None:
     """Raises ValueError, before anything compiles, if ``n_seeds`` cannot fit in memory.
 
     ``memory_bytes`` is one device's memory (default: the first local device's);
@@ -123,7 +125,7 @@ def check_batch_fits(env: Any, env_params: Any, agent: Any, agent_params: Any, n
     """
     if memory_bytes is None:
         memory_bytes = device_memory_bytes(jax.local_devices()[0])
-    per_seed = seed_bytes(env, env_params, agent, agent_params, n_steps, record)["per_seed"]
+    per_seed = seed_bytes(env, env_params, agent, agent_params, n_steps, record, accumulator)["per_seed"]
     budget = int(MEMORY_FRACTION * memory_bytes) * n_devices
     fit = budget // per_seed
     if n_seeds <= fit:

@@ -19,7 +19,7 @@ hashing, and every level of ``fold_in`` costs one hash per agent-trial.
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import Any
 
 import chex
 import jax
@@ -27,76 +27,18 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from kdgap_sim import action_axis, memory, threefry, traced_checks, validation
+from kdgap_sim import memory, threefry, traced_checks, validation
+from kdgap_sim.accumulators import SUMMARY, Accumulator, Trial
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.envs.base import Environment
-from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale, Summary, Trajectory
+from kdgap_sim.types import Array, Feedback, PRNGKey, Summary, Trajectory
 
 RECORD_MODES = ("summary", "trajectory")
 
 
-class _Step(NamedTuple):
-    beliefs: Array
-    rationale: Rationale
-    action: Array
-    reward: Array
-    outcomes: Array
-    regret: Array
-    optimal_action: Array
-    forced: Array
-
-
 def init_summary(n_actions: int) -> Summary:
-    """Empty accumulators for ``n_actions`` actions."""
-    zero_i = jnp.int32(0)
-    zero_f = jnp.float32(0.0)
-    return Summary(
-        n_steps=zero_i,
-        reward_sum=zero_f,
-        regret_sum=zero_f,
-        counts=jnp.zeros((n_actions,), jnp.int32),
-        first_step=jnp.full((n_actions,), -1, jnp.int32),
-        last_optimal_step=jnp.int32(-1),
-        optimal_count=zero_i,
-        greedy_count=zero_i,
-        follow_count=zero_i,
-        rationale_correct_count=zero_i,
-        rationale_optimal_count=zero_i,
-        correct_and_follow_count=zero_i,
-        confidence_sum=zero_f,
-        brier_sum=zero_f,
-        invalid_params=jnp.bool_(False),
-    )
-
-
-def _accumulate(summary: Summary, t: Array, step: _Step, expected: Array) -> Summary:
-    n = step.beliefs.shape[-1]
-    taken = jax.nn.one_hot(step.action, n, dtype=jnp.int32)
-    best = action_axis.largest(expected)
-    is_optimal = action_axis.entry(expected, step.action) >= best
-    is_greedy = action_axis.entry(step.beliefs, step.action) >= action_axis.largest(step.beliefs)
-    rationale_optimal = action_axis.entry(expected, step.rationale.action) >= best
-    follows = step.action == step.rationale.action
-    correct = step.rationale.correct
-    outcome_of_recommended = action_axis.entry(step.outcomes, step.rationale.action)
-    i32 = lambda b: b.astype(jnp.int32)  # noqa: E731
-    return Summary(
-        n_steps=summary.n_steps + 1,
-        reward_sum=summary.reward_sum + step.reward,
-        regret_sum=summary.regret_sum + step.regret,
-        counts=summary.counts + taken,
-        first_step=jnp.where((summary.first_step < 0) & (taken > 0), t, summary.first_step),
-        last_optimal_step=jnp.where(is_optimal, t, summary.last_optimal_step),
-        optimal_count=summary.optimal_count + i32(is_optimal),
-        greedy_count=summary.greedy_count + i32(is_greedy),
-        follow_count=summary.follow_count + i32(follows),
-        rationale_correct_count=summary.rationale_correct_count + i32(correct),
-        rationale_optimal_count=summary.rationale_optimal_count + i32(rationale_optimal),
-        correct_and_follow_count=summary.correct_and_follow_count + i32(correct & follows),
-        confidence_sum=summary.confidence_sum + step.rationale.confidence,
-        brier_sum=summary.brier_sum + (step.rationale.confidence - outcome_of_recommended) ** 2,
-        invalid_params=summary.invalid_params,
-    )
+    """Empty accumulators for ``n_actions`` actions (:data:`kdgap_sim.accumulators.SUMMARY`)."""
+    return SUMMARY.init(n_actions)
 
 
 def _check_feedback(env: str, n_actions: int, expected: Array, feedback: Feedback) -> None:
@@ -119,6 +61,7 @@ def _rollout_impl(
     n_steps: int,
     record: str,
     unroll: int,
+    accumulator: Accumulator = SUMMARY,
 ):
     n = env.n_actions
     reset_key, trials_key = jax.random.split(key)
@@ -126,47 +69,42 @@ def _rollout_impl(
     agent_state = agent.init(n, agent_params)
 
     def trial(carry, forced_action):
-        t, obs, env_state, agent_state, summary = carry
+        t, obs, env_state, agent_state, acc = carry
         k_t = threefry.fold_in(trials_key, t)
         decision = agent.act(k_t, agent_state, obs, agent_params)
         forced = forced_action >= 0
         action = jnp.where(forced, forced_action, decision.action).astype(jnp.int32)
         expected = env.expected_rewards(env_state, env_params)
-        regret = action_axis.largest(expected) - action_axis.entry(expected, action)
-        next_obs, env_state, feedback = env.step(
+        next_obs, next_env_state, feedback = env.step(
             threefry.fold_in(k_t, 2), env_state, action, env_params
         )
         _check_feedback(type(env).__name__, n, expected, feedback)
-        agent_state = agent.learn(agent_state, obs, action, feedback, forced, agent_params)
-        step = _Step(
-            beliefs=decision.beliefs,
-            rationale=decision.rationale,
-            action=action,
-            reward=feedback.reward,
-            outcomes=feedback.outcomes,
-            regret=regret,
-            optimal_action=action_axis.first_argmax(expected),
-            forced=forced,
+        record_of_trial = Trial(
+            t=t, obs=obs, agent_state=agent_state, beliefs=decision.beliefs, rationale=decision.rationale,
+            probs=decision.probs, action=action, forced=forced, reward=feedback.reward,
+            outcomes=feedback.outcomes, expected=expected,
         )
-        summary = _accumulate(summary, t, step, expected)
-        out = step if record == "trajectory" else None
-        return (t + 1, next_obs, env_state, agent_state, summary), out
+        agent_state = agent.learn(agent_state, obs, action, feedback, forced, agent_params)
+        acc = accumulator.update(acc, record_of_trial)
+        out = accumulator.trace(record_of_trial) if record == "trajectory" else None
+        return (t + 1, next_obs, next_env_state, agent_state, acc), out
 
-    carry = (jnp.int32(0), obs, env_state, agent_state, init_summary(n))
+    carry = (jnp.int32(0), obs, env_state, agent_state, accumulator.init(n))
     if forced_actions is None:
         xs = None
         trial_fn = lambda c, _: trial(c, jnp.int32(-1))  # noqa: E731
     else:
         xs = forced_actions
         trial_fn = trial
-    (_, _, _, _, summary), steps = jax.lax.scan(trial_fn, carry, xs, length=n_steps, unroll=unroll)
+    (_, _, _, _, acc), traces = jax.lax.scan(trial_fn, carry, xs, length=n_steps, unroll=unroll)
+    summary = accumulator.finalize(acc)
     if record == "summary":
         return summary
-    return Trajectory(**steps._asdict(), summary=summary)
+    return accumulator.trajectory(traces, summary)
 
 
 _rollout_jit = jax.jit(
-    _rollout_impl, static_argnames=("env", "agent", "n_steps", "record", "unroll")
+    _rollout_impl, static_argnames=("env", "agent", "n_steps", "record", "unroll", "accumulator")
 )
 
 
@@ -180,8 +118,14 @@ def validate_rollout_inputs(
     record: Any = "summary",
     forced_actions: Any = None,
     unroll: Any = 1,
+    accumulator: Any = SUMMARY,
+    n_seeds: int | None = None,
 ) -> None:
-    """Checks every rollout argument eagerly; raises TypeError/ValueError naming it."""
+    """Checks every rollout argument eagerly; raises TypeError/ValueError naming it.
+
+    ``forced_actions`` has shape ``[n_steps]``, or ``[n_seeds, n_steps]`` (one row
+    per seed) when ``n_seeds`` is given.
+    """
     validation.check_key(key, "key")
     if not isinstance(env, Environment):
         raise TypeError(f"env must be an Environment (e.g. kd.envs.make(...)), got {env!r}")
@@ -190,12 +134,17 @@ def validate_rollout_inputs(
     validation.check_int("n_steps", n_steps, minimum=1)
     validation.check_int("unroll", unroll, minimum=1)
     validation.check_choice("record", record, RECORD_MODES)
+    if not isinstance(accumulator, Accumulator):
+        raise TypeError(f"accumulator must be a kdgap_sim.accumulators.Accumulator, got {accumulator!r}")
     env.validate_params(env_params, "env_params")
     agent.validate_params(agent_params, "agent_params")
     agent.check_env(env, env_params)
     if forced_actions is not None and not validation.is_tracer(forced_actions):
         array = validation.as_numeric_array("forced_actions", forced_actions)
-        validation.check_shape("forced_actions", array, (n_steps,))
+        if n_seeds is None or array.ndim < 2:
+            validation.check_shape("forced_actions", array, (n_steps,))
+        else:
+            validation.check_shape("forced_actions", array, (n_seeds, n_steps))
         if not np.issubdtype(array.dtype, np.integer):
             raise TypeError(f"forced_actions must be integers, got dtype {array.dtype}")
         if ((array < -1) | (array >= env.n_actions)).any():
@@ -216,6 +165,7 @@ def rollout(
     record: str = "summary",
     forced_actions: Array | None = None,
     unroll: int = 1,
+    accumulator: Accumulator = SUMMARY,
 ) -> Summary | Trajectory:
     """Runs one agent for ``n_steps`` trials.
 
@@ -230,10 +180,14 @@ def rollout(
       forced_actions: optional int array ``[n_steps]``; entries >= 0 impose that
         action (a no-agency trial), -1 leaves the choice to the actor.
       unroll: ``lax.scan`` unroll factor (static; a speed knob only).
+      accumulator: what the loop keeps of its trials (static; an
+        :class:`~kdgap_sim.accumulators.Accumulator`, default
+        :data:`~kdgap_sim.accumulators.SUMMARY`).
 
     Returns:
       A :class:`~kdgap_sim.types.Summary`, or a
-      :class:`~kdgap_sim.types.Trajectory` whose ``summary`` field holds it.
+      :class:`~kdgap_sim.types.Trajectory` whose ``summary`` field holds it
+      (with another ``accumulator``: its ``finalize``, or its ``trajectory``).
 
     Raises:
       TypeError, ValueError: for any bad argument, before compilation.
@@ -254,13 +208,13 @@ def rollout(
       100
     """
     validate_rollout_inputs(
-        key, env, env_params, agent, agent_params, n_steps, record, forced_actions, unroll
+        key, env, env_params, agent, agent_params, n_steps, record, forced_actions, unroll, accumulator
     )
     if forced_actions is not None:
         forced_actions = jnp.asarray(forced_actions, jnp.int32)
     out = _rollout_jit(
         key, env_params, agent_params, forced_actions,
-        env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll,
+        env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll, accumulator=accumulator,
     )
     return _guard_traced(out, env, env_params, agent_params, forced_actions)
 
@@ -317,17 +271,20 @@ def seed_sharding(n_devices: int | None = None) -> NamedSharding | None:
 
 
 @functools.partial(
-    jax.jit, static_argnames=("n_seeds", "env", "agent", "n_steps", "record", "unroll", "sharding")
+    jax.jit, static_argnames=("n_seeds", "env", "agent", "n_steps", "record", "unroll", "sharding", "accumulator")
 )
 def _batch_impl(key, env_params, agent_params, forced_actions, *, n_seeds, env, agent, n_steps, record,
-                unroll, sharding=None):
+                unroll, sharding=None, accumulator=SUMMARY):
     run = functools.partial(
-        _rollout_impl, env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll
+        _rollout_impl, env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll,
+        accumulator=accumulator,
     )
     keys = seed_keys(key, n_seeds)  # inside the jit: no per-call dispatch from Python
     if sharding is not None:  # each device runs the scan for its share of the seeds
         keys = jax.lax.with_sharding_constraint(keys, sharding)
-    out = jax.vmap(run, in_axes=(0, None, None, None))(keys, env_params, agent_params, forced_actions)
+    per_seed_forcing = forced_actions is not None and forced_actions.ndim == 2
+    in_axes = (0, None, None, 0 if per_seed_forcing else None)
+    out = jax.vmap(run, in_axes=in_axes)(keys, env_params, agent_params, forced_actions)
     if sharding is not None:
         out = jax.tree_util.tree_map(lambda x: jax.lax.with_sharding_constraint(x, sharding), out)
     return out
@@ -346,12 +303,15 @@ def rollout_batch(
     forced_actions: Array | None = None,
     unroll: int = 1,
     devices: int | None = None,
+    accumulator: Accumulator = SUMMARY,
 ) -> Summary | Trajectory:
     """:func:`rollout` for ``n_seeds`` independent seeds, vmapped in one jit.
 
     Seed ``i`` uses the key ``fold_in(key, i)``, so seed ``i`` of a batch equals
     ``rollout(fold_in(key, i), ...)`` whatever ``n_seeds`` is. Every leaf of the
-    result gains a leading axis of length ``n_seeds``.
+    result gains a leading axis of length ``n_seeds``. ``forced_actions`` is
+    one ``[n_steps]`` row for every seed or ``[n_seeds, n_steps]``, a row each
+    (a prefilled text per seed).
 
     With several local devices the seeds are split between them
     (:func:`seed_sharding`; ``devices`` caps how many, default all): each
@@ -372,17 +332,19 @@ def rollout_batch(
       >>> out.counts.shape
       (4, 3)
     """
-    validate_rollout_inputs(
-        key, env, env_params, agent, agent_params, n_steps, record, forced_actions, unroll
-    )
     validation.check_int("n_seeds", n_seeds, minimum=1)
+    validate_rollout_inputs(
+        key, env, env_params, agent, agent_params, n_steps, record, forced_actions, unroll, accumulator, n_seeds
+    )
     if forced_actions is not None:
         forced_actions = jnp.asarray(forced_actions, jnp.int32)
     sharding = seed_sharding(devices)
     n_devices = 1 if sharding is None else sharding.mesh.size
-    memory.check_batch_fits(env, env_params, agent, agent_params, n_steps, n_seeds, record, n_devices)
+    memory.check_batch_fits(env, env_params, agent, agent_params, n_steps, n_seeds, record, n_devices,
+                            accumulator=accumulator)
     out = _batch_impl(
         key, env_params, agent_params, forced_actions, n_seeds=n_seeds,
         env=env, agent=agent, n_steps=n_steps, record=record, unroll=unroll, sharding=sharding,
+        accumulator=accumulator,
     )
     return _guard_traced(out, env, env_params, agent_params, forced_actions)

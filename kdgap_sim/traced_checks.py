@@ -88,8 +88,12 @@ def all_of(flags: list[jax.Array]) -> jax.Array:
     return result
 
 
-def poison(out: Summary | Trajectory, ok: jax.Array) -> Summary | Trajectory:
+def poison(out: Any, ok: jax.Array) -> Any:
     """``out`` where ``ok``; NaN floats, -1 integers and ``invalid_params=True`` where not.
+
+    ``out`` is any rollout result: a :class:`~kdgap_sim.types.Summary`, a
+    :class:`~kdgap_sim.types.Trajectory`, or another accumulator's pytree (whose
+    leaves are poisoned the same way; it has no ``invalid_params`` flag to set).
 
     Example:
       >>> import jax.numpy as jnp
@@ -107,16 +111,18 @@ def poison(out: Summary | Trajectory, ok: jax.Array) -> Summary | Trajectory:
             return jnp.where(ok, x, -1)
         return x
 
+    def flag(node):
+        if isinstance(node, Summary):
+            return node._replace(invalid_params=node.invalid_params | ~ok)
+        if isinstance(node, Trajectory):
+            return node._replace(summary=flag(node.summary))
+        return node
+
     poisoned = jax.tree_util.tree_map(leaf, out)
-    summary = poisoned.summary if isinstance(poisoned, Trajectory) else poisoned
-    summary = summary._replace(invalid_params=summary.invalid_params | ~ok)
-    if isinstance(poisoned, Trajectory):
-        return poisoned._replace(summary=summary)
-    return summary
+    return jax.tree_util.tree_map(flag, poisoned, is_leaf=lambda n: isinstance(n, (Summary, Trajectory)))
 
 
-def guard(out: Summary | Trajectory, named: Mapping[str, Any], forced_actions: Any = None,
-          n_actions: int = 0) -> Summary | Trajectory:
+def guard(out: Any, named: Mapping[str, Any], forced_actions: Any = None, n_actions: int = 0) -> Any:
     """Checks traced parameters (and traced forced actions) and poisons ``out`` where they fail.
 
     Returns ``out`` unchanged when nothing is traced.

@@ -27,7 +27,7 @@ LAYERS = {
     # 1 environments and agents
     **dict.fromkeys(("envs", "agents"), 1),
     # 2 the trial loop
-    **dict.fromkeys(("rollout", "memory"), 2),
+    **dict.fromkeys(("rollout", "memory", "accumulators"), 2),
     # 3 what is computed from rollouts: metrics, decision theory, rewards
     **dict.fromkeys(("metrics", "decisions", "rewards", "simulate", "profile", "decision_training"), 3),
     # 4 workflows: sweeps, fitting, fine-tuning, long horizons, language models, configuration

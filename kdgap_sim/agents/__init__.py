@@ -1,5 +1,6 @@
 """Agents = predictor (beliefs, rationale) + actor (the action actually taken)."""
 
+from kdgap_sim import _moved
 from kdgap_sim.agents.actors import (
     ActionHistory,
     Actor,
@@ -35,12 +36,9 @@ from kdgap_sim.agents.predictors import (
 from kdgap_sim.agents.profiles import describe_profile, profile, profile_names
 from kdgap_sim.agents.registry import ACTORS, PREDICTORS, make_actor, make_agent, make_predictor
 from kdgap_sim.agents.surprise import (
-    GenerationSummary,
-    GenerationTrajectory,
     SurpriseState,
     SurpriseTemperatureParams,
     SurpriseTemperaturePolicy,
-    generate_tokens,
     random_bigram_logits,
 )
 
@@ -63,8 +61,6 @@ __all__ = [
     "FixedTableParams",
     "FrequencyBiased",
     "FrequencyBiasedParams",
-    "GenerationSummary",
-    "GenerationTrajectory",
     "Greedy",
     "NoParams",
     "NoisyRationale",
@@ -86,7 +82,6 @@ __all__ = [
     "UCBParams",
     "ValueState",
     "describe_profile",
-    "generate_tokens",
     "make_actor",
     "make_agent",
     "make_predictor",
@@ -94,3 +89,12 @@ __all__ = [
     "profile_names",
     "random_bigram_logits",
 ]
+
+#: names that moved up to :mod:`kdgap_sim.metrics.generation` (they run the trial loop); aliases for one release
+_MOVED = {"GenerationSummary", "GenerationTrajectory", "generate_tokens"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        return _moved.attribute(__name__, name, "kdgap_sim.metrics.generation")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

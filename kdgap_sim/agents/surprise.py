@@ -21,24 +21,31 @@ distribution (the one it would have sampled from):
 
 Fed its own samples, an agent with ``beta > 0`` sees unsurprising input, cools
 and becomes more predictable still; fed another policy's text it stays warm.
-:func:`generate_tokens` runs both settings; :mod:`kdgap_sim.metrics.entropy` turns
-them into the on/off-policy entropy ratio.
+
+The policy is a :class:`~kdgap_sim.agents.Predictor` whose beliefs are the
+next-token log-probabilities :math:`\log \pi_t(\cdot \mid x_t)`; paired with a
+:class:`~kdgap_sim.agents.Softmax` actor at ``beta = 1`` (:meth:`SurpriseTemperaturePolicy.agent`)
+it samples from them, and :func:`kdgap_sim.rollout` runs it on a
+:class:`~kdgap_sim.envs.TokenStream`. :func:`kdgap_sim.metrics.generate_tokens`
+runs both settings; :mod:`kdgap_sim.metrics.entropy` turns them into the
+on/off-policy entropy ratio.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
+import warnings
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from kdgap_sim import validation
+from kdgap_sim.agents.actors import Softmax, SoftmaxParams
+from kdgap_sim.agents.agent import Agent, AgentParams
+from kdgap_sim.agents.predictor_base import Predictor, rationale_from
 from kdgap_sim.params import Params, params_class
-from kdgap_sim.types import Array, PRNGKey
-
-RECORD_MODES = ("summary", "trajectory")
+from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale
 
 
 @params_class
@@ -77,7 +84,9 @@ class SurpriseState(NamedTuple):
     """Context summary of the policy after reading input ``token``.
 
     Attributes:
-      token: the latest input token.
+      token: the latest input token (-1 before the first one: the state of
+        :meth:`SurpriseTemperaturePolicy.init`, whose first token arrives as the
+        rollout's first observation).
       log_probs: predictive distribution of the next token, ``[V]`` (log).
       surprise: the running average of input surprise, ``s_bar`` (nats).
       temperature: ``T_t``.
@@ -86,7 +95,7 @@ class SurpriseState(NamedTuple):
       >>> import jax, kdgap_sim as kd
       >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
       >>> params = policy.default_params(jax.random.key(0))
-      >>> state = policy.init(params, 2)
+      >>> state = policy.start(params, 2)
       >>> int(state.token), state.log_probs.shape
       (2, (4,))
     """
@@ -95,57 +104,6 @@ class SurpriseState(NamedTuple):
     log_probs: Array
     surprise: Array
     temperature: Array
-
-
-class GenerationSummary(NamedTuple):
-    """O(1) accumulators of one generation, over the steps after burn-in.
-
-    Attributes:
-      n_steps: steps accumulated.
-      entropy_sum: sum of the entropy (nats) of the agent's next-token distribution.
-      surprise_sum: sum of the input surprise ``s_t``.
-      temperature_sum: sum of ``T_t``.
-
-    Example:
-      >>> import jax, kdgap_sim as kd
-      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
-      >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
-      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
-      >>> type(out).__name__, out.n_steps.tolist()
-      ('GenerationSummary', [100, 100])
-      >>> bool((out.entropy_sum / out.n_steps <= jax.numpy.log(8.0) + 1e-6).all())
-      True
-    """
-
-    n_steps: Array
-    entropy_sum: Array
-    surprise_sum: Array
-    temperature_sum: Array
-
-
-class GenerationTrajectory(NamedTuple):
-    """Per-step record: input token, entropy, surprise, temperature (leading axis time).
-
-    Example:
-      >>> import jax, kdgap_sim as kd
-      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
-      >>> params = policy.default_params(jax.random.key(0))
-      >>> out = kd.agents.generate_tokens(
-      ...     jax.random.key(1), policy, params, 10, n_rollouts=2, record="trajectory")
-      >>> out.entropy.shape, out.summary.n_steps.tolist()
-      ((2, 10), [10, 10])
-    """
-
-    token: Array
-    entropy: Array
-    surprise: Array
-    temperature: Array
-    summary: GenerationSummary
-
-
-def _rollout_keys(key: PRNGKey, n: int) -> Array:
-    # Same convention as kdgap_sim.rollout.seed_keys (not imported: rollout imports agents).
-    return jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, jnp.arange(n, dtype=jnp.uint32))
 
 
 def random_bigram_logits(key: PRNGKey, vocab_size: int, scale: float = 2.0) -> Array:
@@ -170,8 +128,14 @@ def entropy_of(log_probs: Array) -> Array:
 
 
 @dataclasses.dataclass(frozen=True)
-class SurpriseTemperaturePolicy:
+class SurpriseTemperaturePolicy(Predictor):
     """A bigram token policy whose temperature depends on input surprise.
+
+    A :class:`~kdgap_sim.agents.Predictor` over ``vocab_size`` actions (the next
+    token) that reads the latest token as its observation. Its beliefs are the
+    log-probabilities of the next token; its rationale recommends the most
+    probable one with that probability as confidence. :meth:`start`,
+    :meth:`observe` and :meth:`sample` step it by hand.
 
     Args:
       vocab_size: V (static).
@@ -181,9 +145,15 @@ class SurpriseTemperaturePolicy:
       >>> import jax, kdgap_sim as kd
       >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=4)
       >>> params = policy.default_params(jax.random.key(0))
-      >>> state = policy.init(params, 0)
+      >>> state = policy.start(params, 0)
       >>> float(state.temperature)
       1.0
+      >>> agent, agent_params = policy.agent(params)
+      >>> env = kd.envs.TokenStream(vocab_size=4)
+      >>> out = kd.rollout(jax.random.key(1), env, env.default_params(), agent, agent_params, n_steps=8,
+      ...                  record="trajectory")
+      >>> out.action.shape
+      (8,)
     """
 
     vocab_size: int
@@ -200,11 +170,15 @@ class SurpriseTemperaturePolicy:
                 f"({self.min_temperature})"
             )
 
-    def default_params(self, key: PRNGKey, scale: float = 2.0) -> SurpriseTemperatureParams:
-        """Random bigram logits; T0 = 1, beta = 0, s_ref = ln V, rho = 1."""
+    def default_params(self, key: PRNGKey | None = None, scale: float = 2.0) -> SurpriseTemperatureParams:
+        """Bigram logits drawn with ``key`` (:func:`random_bigram_logits`; zero, a uniform bigram,
+        when ``key`` is None); T0 = 1, beta = 0, s_ref = ln V, rho = 1."""
+        if key is None:
+            logits = jnp.zeros((self.vocab_size, self.vocab_size), jnp.float32)
+        else:
+            logits = random_bigram_logits(key, self.vocab_size, scale)
         return SurpriseTemperatureParams(
-            logits=random_bigram_logits(key, self.vocab_size, scale),
-            temperature=jnp.float32(1.0), surprise_gain=jnp.float32(0.0),
+            logits=logits, temperature=jnp.float32(1.0), surprise_gain=jnp.float32(0.0),
             surprise_ref=jnp.log(jnp.float32(self.vocab_size)), surprise_rate=jnp.float32(1.0),
         )
 
@@ -213,6 +187,16 @@ class SurpriseTemperaturePolicy:
             raise TypeError(f"{name} must be SurpriseTemperatureParams, got {type(params).__name__}")
         params.validate(name)
         validation.check_shape(f"{name}.logits", params.logits, (self.vocab_size, self.vocab_size))
+
+    def check_n_actions(self, n_actions: int) -> None:
+        validation.check_int("n_actions", n_actions, minimum=1)
+        if n_actions != self.vocab_size:
+            raise ValueError(f"n_actions must equal vocab_size={self.vocab_size} (actions are tokens), got {n_actions}")
+
+    def agent(self, params: SurpriseTemperatureParams) -> tuple[Agent, AgentParams]:
+        r"""This policy with a :class:`~kdgap_sim.agents.Softmax` actor at ``beta = 1``: it samples
+        the next token from :math:`\pi_t`; returns the agent and its params."""
+        return Agent(self, Softmax()), AgentParams(predictor=params, actor=SoftmaxParams(beta=jnp.float32(1.0)))
 
     def temperature(self, surprise: Array, params: SurpriseTemperatureParams) -> Array:
         """``T = clip(T0 * exp(beta * (s_bar - s_ref)), T_min, T_max)``."""
@@ -223,11 +207,27 @@ class SurpriseTemperaturePolicy:
     def _state(self, token, surprise, params) -> SurpriseState:
         temperature = self.temperature(surprise, params)
         log_probs = jax.nn.log_softmax(params.logits[token] / temperature)
-        return SurpriseState(jnp.int32(token), log_probs, surprise, temperature)
+        return SurpriseState(jnp.asarray(token, jnp.int32), log_probs, surprise, temperature)
 
-    def init(self, params: SurpriseTemperatureParams, first_token: Array) -> SurpriseState:
+    def start(self, params: SurpriseTemperatureParams, first_token: Array) -> SurpriseState:
         """State after the first input token, with surprise at its reference value."""
         return self._state(first_token, jnp.asarray(params.surprise_ref, jnp.float32), params)
+
+    def init(self, n_actions: Any, params: Any = None) -> SurpriseState:
+        """State before any token (the :class:`~kdgap_sim.agents.Predictor` contract): surprise at
+        its reference value, a uniform prediction, token -1.
+
+        ``init(params, first_token)``, the call of earlier releases, is :meth:`start` and
+        warns with a ``DeprecationWarning``.
+        """
+        if isinstance(n_actions, SurpriseTemperatureParams):
+            warnings.warn("SurpriseTemperaturePolicy.init(params, first_token) is now start(params, first_token); "
+                          "init(n_actions, params) is the Predictor contract", DeprecationWarning, stacklevel=2)
+            return self.start(n_actions, params)
+        self.check_n_actions(n_actions)
+        surprise = jnp.asarray(params.surprise_ref, jnp.float32)
+        uniform = jnp.full((self.vocab_size,), -jnp.log(jnp.float32(self.vocab_size)))
+        return SurpriseState(jnp.int32(-1), uniform, surprise, self.temperature(surprise, params))
 
     def observe(
         self, state: SurpriseState, token: Array, params: SurpriseTemperatureParams
@@ -241,90 +241,31 @@ class SurpriseTemperaturePolicy:
         """A next token from the policy's current distribution."""
         return jax.random.categorical(key, state.log_probs).astype(jnp.int32)
 
+    def beliefs(self, state: SurpriseState, obs: Array, params: SurpriseTemperatureParams) -> Array:
+        r""":math:`\log \pi_t(\cdot \mid x_t)`: the next-token log-probabilities after token ``obs``."""
+        return jax.nn.log_softmax(params.logits[obs] / state.temperature)
 
-def _generate_one(key, params, source_params, *, policy, n_steps, burn_in, record):
-    k_first, k_steps = jax.random.split(key)
-    first = jax.random.randint(k_first, (), 0, policy.vocab_size, jnp.int32)
-    state = policy.init(params, first)
-    source = None if source_params is None else policy.init(source_params, first)
+    def recommend(self, key: PRNGKey, state: SurpriseState, obs: Array, params: SurpriseTemperatureParams) -> Rationale:
+        """The most probable next token, with its probability as confidence."""
+        del key
+        log_probs = self.beliefs(state, obs, params)
+        return rationale_from(jnp.exp(log_probs), log_probs)
 
-    def step(carry, _):
-        t, state, source, acc = carry  # t in the carry: no O(n_steps) array of indices
-        entropy = entropy_of(state.log_probs)
-        writer = state if source is None else source
-        token = policy.sample(jax.random.fold_in(k_steps, t), writer)
-        temperature = state.temperature
-        state, surprise = policy.observe(state, token, params)
-        if source is not None:
-            source, _ = policy.observe(source, token, source_params)
-        keep = (t >= burn_in).astype(jnp.float32)
-        acc = GenerationSummary(
-            n_steps=acc.n_steps + (t >= burn_in).astype(jnp.int32),
-            entropy_sum=acc.entropy_sum + keep * entropy,
-            surprise_sum=acc.surprise_sum + keep * surprise,
-            temperature_sum=acc.temperature_sum + keep * temperature,
-        )
-        out = (token, entropy, surprise, temperature) if record == "trajectory" else None
-        return (t + 1, state, source, acc), out
-
-    zero = jnp.float32(0.0)
-    acc = GenerationSummary(jnp.int32(0), zero, zero, zero)
-    (_, _, _, acc), steps = jax.lax.scan(
-        step, (jnp.int32(0), state, source, acc), None, length=n_steps + burn_in
-    )
-    if record == "summary":
-        return acc
-    return GenerationTrajectory(*steps, summary=acc)
+    def update(self, state: SurpriseState, obs: Array, action: Array, feedback: Feedback, forced: Array,
+               params: SurpriseTemperatureParams) -> SurpriseState:
+        """Reads token ``action`` after ``obs`` (written by the agent, or forced: prefilled text)."""
+        del feedback, forced
+        current = state._replace(token=jnp.asarray(obs, jnp.int32), log_probs=self.beliefs(state, obs, params))
+        return self.observe(current, action, params)[0]
 
 
-@functools.partial(jax.jit, static_argnames=("policy", "n_steps", "burn_in", "record"))
-def _generate_batch(keys, params, source_params, **static):
-    run = functools.partial(_generate_one, **static)
-    return jax.vmap(run, in_axes=(0, None, None))(keys, params, source_params)
+#: names that moved up to :mod:`kdgap_sim.metrics.generation` (they run the trial loop); aliases for one release
+_MOVED = {"GenerationSummary", "GenerationTrajectory", "generate_tokens"}
 
 
-def generate_tokens(
-    key: PRNGKey,
-    policy: SurpriseTemperaturePolicy,
-    params: SurpriseTemperatureParams,
-    n_steps: int,
-    n_rollouts: int,
-    *,
-    source_params: SurpriseTemperatureParams | None = None,
-    burn_in: int = 0,
-    record: str = "summary",
-) -> GenerationSummary | GenerationTrajectory:
-    """Runs the policy on its own samples (on-policy) or on another policy's text.
+def __getattr__(name):
+    if name in _MOVED:
+        from kdgap_sim import _moved
 
-    Each step the agent's next-token entropy is recorded, then the next token
-    is written: by the agent itself when ``source_params`` is None
-    (on-policy), else by a source policy of the same class with
-    ``source_params`` that continues its own text (off-policy for the agent,
-    as prefilled text). Both read every token. Rollout ``r`` uses
-    ``fold_in(key, r)``; ``burn_in`` steps run before accumulation starts.
-
-    Returns:
-      :class:`GenerationSummary` (or a trajectory) with a leading rollout axis.
-
-    Example:
-      >>> import jax, kdgap_sim as kd
-      >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
-      >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
-      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
-      >>> out.n_steps.tolist()
-      [100, 100]
-    """
-    validation.check_key(key)
-    if not isinstance(policy, SurpriseTemperaturePolicy):
-        raise TypeError(f"policy must be a SurpriseTemperaturePolicy, got {policy!r}")
-    validation.check_int("n_steps", n_steps, minimum=1)
-    validation.check_int("n_rollouts", n_rollouts, minimum=1)
-    validation.check_int("burn_in", burn_in, minimum=0)
-    validation.check_choice("record", record, RECORD_MODES)
-    policy.validate_params(params, "params")
-    if source_params is not None:
-        policy.validate_params(source_params, "source_params")
-    return _generate_batch(
-        _rollout_keys(key, n_rollouts), params, source_params,
-        policy=policy, n_steps=n_steps, burn_in=burn_in, record=record,
-    )
+        return _moved.attribute(__name__, name, "kdgap_sim.metrics.generation")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

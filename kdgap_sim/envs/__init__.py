@@ -26,10 +26,13 @@ from kdgap_sim.envs.execution import (
 )
 from kdgap_sim.envs import horizon_task
 from kdgap_sim.envs.horizon_task import HorizonTask, HorizonTaskParams
+from kdgap_sim.envs.token_stream import TokenStream, TokenStreamParams
 from kdgap_sim.envs.reversal import ReversalBandit, ReversalBanditParams
 from kdgap_sim.envs.registry import make, register, registered
 
 __all__ = [
+    "TokenStream",
+    "TokenStreamParams",
     "BanditState",
     "BernoulliBandit",
     "BernoulliBanditParams",

@@ -19,6 +19,7 @@ from kdgap_sim.envs.contextual import (
 from kdgap_sim.envs.execution import ExecutionTask
 from kdgap_sim.envs.horizon_task import HorizonTask
 from kdgap_sim.envs.reversal import ReversalBandit
+from kdgap_sim.envs.token_stream import TokenStream
 from kdgap_sim.registry import Registry
 
 _REGISTRY = Registry("environment")
@@ -75,3 +76,4 @@ register("linear-contextual-bandit", LinearContextualBandit)
 register("execution", ExecutionTask)
 register("reversal-bandit", ReversalBandit)
 register("horizon-task", HorizonTask)
+register("token-stream", TokenStream)

@@ -17,6 +17,13 @@ from kdgap_sim.metrics.confidence_logs import (
     trajectory_faithfulness,
     variation_report,
 )
+from kdgap_sim.metrics.generation import (
+    GenerationAccumulator,
+    GenerationSummary,
+    GenerationTrajectory,
+    generate_tokens,
+    source_tokens,
+)
 from kdgap_sim.metrics.entropy import (
     EntropyRatio,
     entropy_ratio,
@@ -55,6 +62,11 @@ from kdgap_sim.metrics.horizon_exploration import (
 from kdgap_sim.metrics.report import describe, mean_and_se
 
 __all__ = [
+    "source_tokens",
+    "generate_tokens",
+    "GenerationTrajectory",
+    "GenerationSummary",
+    "GenerationAccumulator",
     "ReliabilityCurve",
     "brier_score",
     "calibration_report",

@@ -16,7 +16,6 @@ action habits of bandit agents.)
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -26,13 +25,8 @@ import numpy as np
 
 from kdgap_sim import validation
 from kdgap_sim.metrics.report import mean_and_se
-from kdgap_sim.agents import surprise
-from kdgap_sim.agents.surprise import (
-    GenerationSummary,
-    GenerationTrajectory,
-    SurpriseTemperatureParams,
-    SurpriseTemperaturePolicy,
-)
+from kdgap_sim.agents.surprise import SurpriseTemperatureParams, SurpriseTemperaturePolicy
+from kdgap_sim.metrics.generation import GenerationSummary, GenerationTrajectory, generate_tokens
 from kdgap_sim.types import PRNGKey
 
 
@@ -62,7 +56,7 @@ def mean_entropy_per_rollout(out: Any) -> np.ndarray:
       >>> import jax, kdgap_sim as kd
       >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
       >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
-      >>> out = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
+      >>> out = kd.metrics.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
       >>> h = kd.metrics.mean_entropy_per_rollout(out)
       >>> h.shape, bool(((h >= 0) & (h <= 2.0795)).all())  # 0 <= H <= ln 8
       ((2,), True)
@@ -83,7 +77,7 @@ def entropy_ratio(on_policy: Any, off_policy: Any) -> EntropyRatio:
       >>> import jax, kdgap_sim as kd
       >>> policy = kd.agents.SurpriseTemperaturePolicy(vocab_size=8)
       >>> params = policy.default_params(jax.random.key(0)).replace(surprise_gain=1.0)
-      >>> on = kd.agents.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
+      >>> on = kd.metrics.generate_tokens(jax.random.key(1), policy, params, 100, n_rollouts=2)
       >>> r = kd.metrics.entropy_ratio(on, on)  # the same runs: ratio exactly 1
       >>> r.ratio
       1.0
@@ -126,33 +120,19 @@ def on_off_policy_entropy(
       True
     """
     _check_n_rollouts(n_rollouts)
-    on = surprise.generate_tokens(
-        jax.random.fold_in(key, 0), policy, params, n_steps, n_rollouts, burn_in=burn_in
-    )
-    off = surprise.generate_tokens(
-        jax.random.fold_in(key, 1), policy, params, n_steps, n_rollouts,
-        source_params=source_params, burn_in=burn_in,
-    )
+    on, off = _both(key, policy, params, source_params, n_steps, n_rollouts, burn_in)
     return entropy_ratio(on, off)
 
 
+def _both(key, policy, params, source_params, n_steps, n_rollouts, burn_in):
+    """On-policy generations from ``fold_in(key, 0)``, off-policy ones from ``fold_in(key, 1)``."""
+    on = generate_tokens(jax.random.fold_in(key, 0), policy, params, n_steps, n_rollouts, burn_in=burn_in)
+    off = generate_tokens(jax.random.fold_in(key, 1), policy, params, n_steps, n_rollouts,
+                          source_params=source_params, burn_in=burn_in)
+    return on, off
+
+
 _SCALAR_FIELDS = ("temperature", "surprise_gain", "surprise_ref", "surprise_rate")
-
-
-@functools.partial(jax.jit, static_argnames=("policy", "n_steps", "burn_in"))
-def _grid_runs(keys_on, keys_off, grid_params, source_params, *, policy, n_steps, burn_in):
-    """On- and off-policy summaries at every grid point (scalar params carry the point axis)."""
-    static = dict(policy=policy, n_steps=n_steps, burn_in=burn_in, record="summary")
-    in_axes = SurpriseTemperatureParams(
-        logits=None, **{name: 0 for name in _SCALAR_FIELDS}
-    )
-
-    def both(p):
-        on = surprise._generate_batch(keys_on, p, None, **static)
-        off = surprise._generate_batch(keys_off, p, source_params, **static)
-        return on, off
-
-    return jax.vmap(both, in_axes=(in_axes,))(grid_params)
 
 
 def entropy_ratio_grid(
@@ -168,9 +148,10 @@ def entropy_ratio_grid(
 ) -> dict[str, np.ndarray]:
     """The entropy ratio on a two-parameter grid of the agent's params.
 
-    Every grid point uses the same keys (common random numbers), so
-    differences between points are not sampling noise in the keys. All points
-    run in one ``vmap``.
+    Every grid point uses the same keys (common random numbers) and the same
+    source text, so differences between points are not sampling noise in the
+    keys. All points run in one ``vmap`` over :func:`on_off_policy_entropy`'s
+    generations; the source text, which does not vary, is generated once.
 
     Args:
       axes: two entries ``{name: values}`` naming scalar fields of ``params``
@@ -213,12 +194,9 @@ def entropy_ratio_grid(
         for name in _SCALAR_FIELDS
     }
     broadcast.update({x_name: jnp.asarray(xx.ravel()), y_name: jnp.asarray(yy.ravel())})
-    on, off = _grid_runs(
-        surprise._rollout_keys(jax.random.fold_in(key, 0), n_rollouts),
-        surprise._rollout_keys(jax.random.fold_in(key, 1), n_rollouts),
-        params.replace(**broadcast), source_params,
-        policy=policy, n_steps=n_steps, burn_in=burn_in,
-    )
+    in_axes = SurpriseTemperatureParams(logits=None, **{name: 0 for name in _SCALAR_FIELDS})
+    run = lambda p: _both(key, policy, p, source_params, n_steps, n_rollouts, burn_in)  # noqa: E731
+    on, off = jax.vmap(run, in_axes=(in_axes,))(params.replace(**broadcast))
     shape = (y_values.size, x_values.size)
     fields = {"ratio": [], "ratio_se": [], "on_policy": [], "off_policy": []}
     for i in range(n_points):

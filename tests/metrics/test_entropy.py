@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kdgap_sim as kd
-from kdgap_sim.agents.surprise import GenerationSummary
+from kdgap_sim.metrics.generation import GenerationSummary
 from kdgap_sim.metrics.entropy import entropy_ratio, entropy_ratio_grid, on_off_policy_entropy
 
 POLICY = kd.agents.SurpriseTemperaturePolicy(vocab_size=16)
