@@ -31,6 +31,7 @@ OUTPUT = ROOT / "docs" / "api.md"
 PUBLIC_MODULES = (
     "kdgap_sim",
     "kdgap_sim.accumulators",
+    "kdgap_sim.logs",
     "kdgap_sim.agents",
     "kdgap_sim.envs",
     "kdgap_sim.envs.horizon_task",

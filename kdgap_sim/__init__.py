@@ -31,7 +31,7 @@ _NAMES = {
 }
 
 _SUBPACKAGES = (
-    "accumulators", "agents", "decisions", "envs", "fitting", "horizon", "llm", "metrics", "rewards", "sweep",
+    "accumulators", "agents", "decisions", "envs", "fitting", "horizon", "llm", "logs", "metrics", "rewards", "sweep",
     "validation", "verify",
 )
 

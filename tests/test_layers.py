@@ -21,9 +21,9 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "kdgap_sim"
 
 #: unit -> layer; a unit is a top-level module or subpackage of kdgap_sim.
 LAYERS = {
-    # 0 core: types, parameters, validation, the random stream, files and progress
+    # 0 core: types, parameters, validation, the random stream, files, choice logs and progress
     **dict.fromkeys(("types", "validation", "params", "threefry", "action_axis", "traced_checks",
-                     "atomic_files", "compile_cache", "progress", "_moved", "_version", "registry"), 0),
+                     "atomic_files", "compile_cache", "progress", "_moved", "_version", "registry", "logs"), 0),
     # 1 environments and agents
     **dict.fromkeys(("envs", "agents"), 1),
     # 2 the trial loop
@@ -45,8 +45,6 @@ LAYERS = {
 KNOWN_UPWARD = {
     ("envs", "decisions"),  # EventDecision.decision_problem builds a decisions.DecisionProblem
     ("envs", "rollout"),  # horizon_task.play runs rollout's scan
-    ("envs", "fitting"),  # horizon_task.to_choice_log builds a fitting.ChoiceLog
-    ("metrics", "fitting"),  # horizon_exploration reads ChoiceLogs
 }
 
 

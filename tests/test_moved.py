@@ -9,7 +9,10 @@ MOVED = [
     ("kdgap_sim.decision_training", "kdgap_sim.decisions.training"),
     ("kdgap_sim.plotting_horizon", "kdgap_sim.plotting.horizon"),
     ("kdgap_sim.training.figures", "kdgap_sim.plotting.training"),
-    ("kdgap_sim.sweep.cli", "kdgap_sim.sweep.config"),  # the command itself moved to kdgap_sim.cli.sweep
+    ("kdgap_sim.sweep.cli", "kdgap_sim.sweep.config"),
+    ("kdgap_sim.fitting.data", "kdgap_sim.logs.choice_log"),  # ChoiceLog moved to the core layer
+    ("kdgap_sim.fitting.coding", "kdgap_sim.logs.coding"),
+    ("kdgap_sim.fitting.log_files", "kdgap_sim.logs.files"),  # the command itself moved to kdgap_sim.cli.sweep
 ]
 
 

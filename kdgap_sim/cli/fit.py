@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     import jax
 
     from kdgap_sim.config import check_output_path
-    from kdgap_sim.fitting.data import ChoiceLog
+    from kdgap_sim.logs.choice_log import ChoiceLog
     from kdgap_sim.fitting.inference import fit
     from kdgap_sim.fitting.predictive import posterior_predictive
     from kdgap_sim.fitting.model_registry import make_model

@@ -389,7 +389,7 @@ def to_choice_log(rollout: HorizonRollout, subject: str = "agent"):
       >>> log.n_trials.tolist(), log.block[0, :12].tolist()
       ([30], [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2])
     """
-    from kdgap_sim.fitting.data import ChoiceLog
+    from kdgap_sim.logs.choice_log import ChoiceLog
 
     if not isinstance(rollout, HorizonRollout):
         raise TypeError(f"rollout must be the HorizonRollout of horizon_task.play, got {type(rollout).__name__}")

@@ -8,7 +8,7 @@ or SVI) into arviz InferenceData; ``parameter_recovery`` and
 ``model_recovery`` check that the fits recover what simulations put in.
 """
 
-from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.logs.choice_log import ChoiceLog, LogArrays
 from kdgap_sim.fitting.model_registry import MODELS, make_model, register_model
 from kdgap_sim.fitting.models import AgentModel, ChoiceModel, ParamSpec, Prior, phi_approx
 from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel, bandit2arm_delta, bandit4arm_4par

@@ -41,7 +41,7 @@ from kdgap_sim import validation
 from kdgap_sim.agents.actors import Softmax, SoftmaxParams
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.agents.predictors import RescorlaWagner, RescorlaWagnerParams
-from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.logs.choice_log import ChoiceLog, LogArrays
 from kdgap_sim.fitting.model_registry import register_model
 from kdgap_sim.fitting.models import AgentModel, ChoiceModel, ParamSpec, Prior
 from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale

@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from kdgap_sim import threefry, validation
-from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.logs.choice_log import ChoiceLog, LogArrays
 from kdgap_sim.fitting.model_registry import register_model
 from kdgap_sim.fitting.models import ChoiceModel, ParamSpec, Prior
 from kdgap_sim.types import Array, PRNGKey

@@ -33,7 +33,7 @@ from numpyro.infer import Predictive
 from kdgap_sim import validation
 from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
 from kdgap_sim.fitting.chains import chain_method_for
-from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.logs.choice_log import ChoiceLog, LogArrays
 from kdgap_sim.fitting.derivatives import DERIVATIVES, choose, forward_mode_per_subject
 from kdgap_sim.fitting.diagnostics import RHAT_MAX, FitWarning, diagnostics, warn_if_poor, worst_mixing
 from kdgap_sim.fitting.model_registry import make_model
@@ -293,7 +293,7 @@ def fit(
     ``observed_data`` and, with ``posterior_predictive_draws > 0``,
     ``posterior_predictive``. ``posterior.attrs`` holds the model name, the
     method, the wall time, the log's coding (``choice_base``, ``n_actions`` and
-    ``coding``, the note of :func:`~kdgap_sim.fitting.coding.infer_coding`)
+    ``coding``, the note of :func:`~kdgap_sim.logs.coding.infer_coding`)
     and the diagnostics of :func:`diagnostics`.
 
     Args:

@@ -40,7 +40,7 @@ from jax.scipy.special import ndtr
 from kdgap_sim import validation
 from kdgap_sim.agents.agent import Agent
 from kdgap_sim.agents.predictors import RescorlaWagner
-from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.logs.choice_log import ChoiceLog, LogArrays
 from kdgap_sim.types import Array, Feedback, PRNGKey, Rationale
 
 LINKS = ("probit", "phi_approx")

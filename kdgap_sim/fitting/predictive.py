@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from kdgap_sim import validation
-from kdgap_sim.fitting.data import ChoiceLog
+from kdgap_sim.logs.choice_log import ChoiceLog
 from kdgap_sim.fitting.model_registry import make_model
 from kdgap_sim.fitting.models import ChoiceModel
 from kdgap_sim.types import PRNGKey

@@ -24,7 +24,7 @@ import numpy as np
 from kdgap_sim import validation
 from kdgap_sim.fitting._checks import check_model, check_scalar, check_values
 from kdgap_sim.envs.bandit import BernoulliBandit
-from kdgap_sim.fitting.data import ChoiceLog, LogArrays
+from kdgap_sim.logs.choice_log import ChoiceLog, LogArrays
 from kdgap_sim.fitting.hbayesdm import GainLossTask, RewardPunishmentModel, check_gain_loss_task
 from kdgap_sim.fitting.horizon_model import HorizonChoiceModel
 from kdgap_sim.fitting.model_registry import make_model

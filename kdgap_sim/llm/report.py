@@ -47,7 +47,7 @@ def _rule_index(counts: np.ndarray, sums: np.ndarray, t: int, rule: str, explora
 def summary_from_log(log: Any, rule: str = "greedy", exploration: float = 1.0,
                      prior_mean: float = 0.5) -> Summary:
     """One :class:`~kdgap_sim.types.Summary` per subject (leading axis), from ``log``."""
-    from kdgap_sim.fitting.data import ChoiceLog
+    from kdgap_sim.logs.choice_log import ChoiceLog
 
     if not isinstance(log, ChoiceLog):
         raise TypeError(f"log must be a kd.fitting.ChoiceLog, got {type(log).__name__}")

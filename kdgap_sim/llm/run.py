@@ -349,7 +349,7 @@ def _to_log(choice, reward, outcomes, means, rationale, confidence, invalid, for
             contexts=None, n_states=1):
     import dataclasses
 
-    from kdgap_sim.fitting.data import ChoiceLog
+    from kdgap_sim.logs.choice_log import ChoiceLog
 
     E, T = choice.shape
     log = ChoiceLog.from_arrays(

@@ -245,7 +245,7 @@ class HorizonExploration(NamedTuple):
 
 def _as_log(log: Any):
     from kdgap_sim.envs.horizon_task import HorizonRollout, to_choice_log
-    from kdgap_sim.fitting.data import ChoiceLog
+    from kdgap_sim.logs.choice_log import ChoiceLog
 
     if isinstance(log, HorizonRollout):
         return to_choice_log(log)

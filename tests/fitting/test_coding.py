@@ -7,7 +7,7 @@ import pytest
 
 from kdgap_sim.cli import main
 from kdgap_sim.fitting import ChoiceLog, FitWarning, fit, simulate_log
-from kdgap_sim.fitting.coding import LONE_LABEL_MIN_ROWS, infer_coding
+from kdgap_sim.logs.coding import LONE_LABEL_MIN_ROWS, infer_coding
 
 
 def _df(choice, **extra):

@@ -233,7 +233,7 @@ def test_choice_base_must_be_an_int_or_auto():
 
 
 def test_inferred_number_of_actions_is_capped(tmp_path):
-    from kdgap_sim.fitting.data import MAX_INFERRED_ACTIONS
+    from kdgap_sim.logs.choice_log import MAX_INFERRED_ACTIONS
 
     path = tmp_path / "typo.csv"
     path.write_text("subject,trial,choice,reward\n1,1,0,1\n1,2,100000,0\n")

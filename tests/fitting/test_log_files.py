@@ -1,9 +1,9 @@
-"""Tests of kdgap_sim.fitting.log_files: files to DataFrames, refusing what pandas/json would repair.
+"""Tests of kdgap_sim.logs.files: files to DataFrames, refusing what pandas/json would repair.
 (Interpreting the columns is tested through ChoiceLog in test_data.py.)"""
 
 import pytest
 
-from kdgap_sim.fitting.log_files import read_delimited, read_jsonl
+from kdgap_sim.logs.files import read_delimited, read_jsonl
 
 
 def test_read_delimited_keeps_columns_and_refuses_a_repeated_one(tmp_path):

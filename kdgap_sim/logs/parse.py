@@ -10,8 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from kdgap_sim.fitting.coding import infer_coding
-from kdgap_sim.fitting.data import _FALSE, _MEAN_COLUMN, _OUTCOME_COLUMN, _TRUE, ALIASES, MAX_INFERRED_ACTIONS, _find
+from kdgap_sim.logs.coding import infer_coding
+from kdgap_sim.logs.columns import (
+    ALIASES,
+    FALSE_WORDS,
+    MAX_INFERRED_ACTIONS,
+    MEAN_COLUMN,
+    OUTCOME_COLUMN,
+    TRUE_WORDS,
+    find_column,
+)
 
 
 class _Rows:
@@ -71,9 +79,9 @@ def _booleans(df, column: str, rows: _Rows) -> np.ndarray:
     out = np.zeros(len(df), dtype=bool)
     for i, value in enumerate(df[column].tolist()):
         text = str(value).strip().lower()
-        if text in _TRUE:
+        if text in TRUE_WORDS:
             out[i] = True
-        elif text not in _FALSE:
+        elif text not in FALSE_WORDS:
             raise rows.error(i, column, f"{value!r} is not a boolean (use 0/1 or true/false)")
     return out
 
@@ -153,7 +161,7 @@ def apply_column_map(df, columns: dict[str, str] | None, default_subject: str | 
         renames: dict[str, str] = {}
         for ours, theirs in columns.items():
             if not isinstance(ours, str) or not (
-                    ours in ALIASES or _OUTCOME_COLUMN.match(ours) or _MEAN_COLUMN.match(ours)):
+                    ours in ALIASES or OUTCOME_COLUMN.match(ours) or MEAN_COLUMN.match(ours)):
                 raise ValueError(f"columns: unknown name {ours!r}; known names: "
                                  f"{', '.join(ALIASES)}, outcome_<a>, mean_<a>")
             if str(theirs) not in present:
@@ -168,7 +176,7 @@ def apply_column_map(df, columns: dict[str, str] | None, default_subject: str | 
     if default_subject is not None:
         if not isinstance(default_subject, (str, int)) or isinstance(default_subject, bool):
             raise TypeError(f"default_subject must be a string label, got {default_subject!r}")
-        if _find([str(c) for c in df.columns], "subject") is None:
+        if find_column([str(c) for c in df.columns], "subject") is None:
             df = df.assign(subject=str(default_subject))
     return df
 
@@ -197,7 +205,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
     rows = _Rows(source, header_lines)
     columns = [str(c) for c in df.columns]
     df.columns = columns
-    found = {name: _find(columns, name) for name in ALIASES}
+    found = {name: find_column(columns, name) for name in ALIASES}
     _check_aliases(df, columns, rows)
 
     def missing(name: str, extra: str = "") -> ValueError:
@@ -239,7 +247,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
                     f"action {values[i]} would make {values[i] + 1} actions; n_actions is "
                     f"inferred only up to {MAX_INFERRED_ACTIONS} (a larger value is likely a typo): "
                     "pass n_actions explicitly if the task has that many")
-    n_columns = sum(1 for c in columns if _OUTCOME_COLUMN.match(c)) or None
+    n_columns = sum(1 for c in columns if OUTCOME_COLUMN.match(c)) or None
     # Out-of-range values under a given coding: name the row (infer_coding sees only labels).
     guess = choice_base
     if choice_base == "auto" and n_actions is not None and not (
@@ -262,7 +270,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
     base, n_actions = coding.base, coding.n_actions
     choice = choice - base
     outcome_cols = sorted(
-        ((int(m.group(1)) - base, c) for c in columns if (m := _OUTCOME_COLUMN.match(c))),
+        ((int(m.group(1)) - base, c) for c in columns if (m := OUTCOME_COLUMN.match(c))),
     )
     rationale = None
     if rationale_raw is not None:
@@ -384,7 +392,7 @@ def parse_dataframe(cls, df: Any, *, n_actions, choice_base, source: str, header
 
     # -- generative means ------------------------------------------------
     means = None
-    mean_cols = sorted(((int(m.group(1)) - base, c) for c in columns if (m := _MEAN_COLUMN.match(c))))
+    mean_cols = sorted(((int(m.group(1)) - base, c) for c in columns if (m := MEAN_COLUMN.match(c))))
     if mean_cols:
         if [a for a, _ in mean_cols] != list(range(n_actions)):
             raise ValueError(
