@@ -152,6 +152,7 @@ def main(argv=None) -> int:
                              "several run one after another in the same process")
     parser.add_argument("--parameterization", default="noncentered",
                         help="kd.fitting.fit's parameterization: noncentered, centered, or a comma list "
+                             "(NAME centres it, NAME=C centres it with weight C in [0, 1]) "
                              "of parameters to centre (e.g. beta)")
     parser.add_argument("--init", choices=("uniform", "svi"), default="uniform",
                         help="kd.fitting.fit's init: numpyro's init_to_uniform or the SVI warm start")
@@ -193,7 +194,8 @@ def main(argv=None) -> int:
                   f"(compile {cost['grad_compile_cpu_s']:.1f} s)", flush=True)
             continue
         parameterization = (args.parameterization if args.parameterization in ("centered", "noncentered")
-                            else {p: "centered" for p in args.parameterization.split(",")})
+                            else {p.split("=")[0]: float(p.split("=")[1]) if "=" in p else "centered"
+                                  for p in args.parameterization.split(",")})
         load_before = os.getloadavg()[0]
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
         fit_key = jax.random.fold_in(key, 2)

@@ -36,6 +36,7 @@ PUBLIC_MODULES = (
     "kdgap_sim.envs",
     "kdgap_sim.envs.horizon_task",
     "kdgap_sim.metrics",
+    "kdgap_sim.metrics.horizon_play",
     "kdgap_sim.verify",
     "kdgap_sim.plotting",
     "kdgap_sim.gallery",

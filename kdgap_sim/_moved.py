@@ -32,7 +32,7 @@ def alias(old: str, new: str) -> types.ModuleType:
     return module
 
 
-def attribute(old: str, name: str, new: str):
+def attribute(old: str, name: str, new: str, new_name: str | None = None):
     """The object ``name`` of module ``new``, reached by its old path ``old.name``, with a ``DeprecationWarning``.
 
     For a package's module-level ``__getattr__``: a name that moved up a layer
@@ -47,8 +47,9 @@ def attribute(old: str, name: str, new: str):
       >>> fn.__module__, caught[0].category.__name__
       ('kdgap_sim.metrics.generation', 'DeprecationWarning')
     """
+    new_name = name if new_name is None else new_name
     warnings.warn(
-        f"{old}.{name} moved to {new}.{name}; the old name is an alias for one release",
+        f"{old}.{name} moved to {new}.{new_name}; the old name is an alias for one release",
         DeprecationWarning, stacklevel=3,
     )
-    return getattr(importlib.import_module(new), name)
+    return getattr(importlib.import_module(new), new_name)

@@ -41,6 +41,7 @@ from kdgap_sim.decisions.problems import (
     as_predictions,
     bayes_actions,
     binary_problem,
+    event_problem,
     expected_losses,
     flip_distance,
     per_state_regret,
@@ -48,6 +49,7 @@ from kdgap_sim.decisions.problems import (
 )
 
 __all__ = [
+    "event_problem",
     "ConditionReport",
     "CriticalStates",
     "DecisionProblem",

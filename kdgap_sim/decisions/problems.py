@@ -147,6 +147,39 @@ def protect_or_not_problem(
     return binary_problem([p_normal, p_critical], weights, loss)
 
 
+def event_problem(env: Any, params: Any) -> DecisionProblem:
+    r"""The problem an :class:`~kdgap_sim.envs.EventDecision` environment poses, as a :class:`DecisionProblem`.
+
+    State weights are ``params.state_probs``; the outcome is the binary event,
+    :math:`P(o = 1 \mid s) = ` ``params.event_probs[s]``; the loss of action
+    ``a`` under outcome ``o`` is :math:`-\text{payoffs}[a, o]`.
+
+    Raises:
+      TypeError: ``env`` is not an ``EventDecision``.
+      ValueError: bad ``params`` (named by the environment's checks).
+
+    Example:
+      >>> import kdgap_sim as kd
+      >>> env = kd.envs.make("protect-or-not")
+      >>> problem = kd.decisions.event_problem(env, env.default_params())
+      >>> kd.decisions.evaluate(problem, [0.001, 0.001]).regret > 0.19
+      True
+    """
+    from kdgap_sim.envs.contextual import EventDecision
+
+    if not isinstance(env, EventDecision):
+        raise TypeError(f"env must be an EventDecision (kd.envs.make('protect-or-not')), got {env!r}")
+    env.validate_params(params)
+    p = jnp.asarray(params.event_probs, jnp.float32)
+    problem = DecisionProblem(
+        state_weights=jnp.asarray(params.state_probs, jnp.float32),
+        outcome_probs=jnp.stack([1.0 - p, p], axis=1),
+        loss=-jnp.asarray(params.payoffs, jnp.float32),
+    )
+    problem.validate()
+    return problem
+
+
 def as_predictions(problem: DecisionProblem, predicted: Any, name: str = "predicted") -> Array:
     """Validates predictions and returns them as outcome probabilities ``[S, Y]``.
 

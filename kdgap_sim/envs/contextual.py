@@ -30,7 +30,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from kdgap_sim import threefry, validation
-from kdgap_sim.decisions import DecisionProblem
 from kdgap_sim.envs.base import Environment
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.types import Array, Feedback, PRNGKey
@@ -233,7 +232,7 @@ class EventDecision(Environment):
     Example:
       >>> import kdgap_sim as kd
       >>> env = kd.envs.make("protect-or-not")
-      >>> problem = env.decision_problem(env.default_params())
+      >>> problem = kd.decisions.event_problem(env, env.default_params())
       >>> kd.decisions.evaluate(problem, [0.001, 0.001]).regret > 0.19
       True
     """
@@ -294,17 +293,16 @@ class EventDecision(Environment):
         validation.check_shape(f"{name}.event_probs", params.event_probs, (self.n_states,))
         validation.check_shape(f"{name}.payoffs", params.payoffs, (self.n_actions, 2))
 
-    def decision_problem(self, params: EventDecisionParams) -> DecisionProblem:
-        """The same problem as a :class:`~kdgap_sim.decisions.DecisionProblem` (loss = -payoff)."""
-        self.validate_params(params)
-        p = jnp.asarray(params.event_probs, jnp.float32)
-        problem = DecisionProblem(
-            state_weights=jnp.asarray(params.state_probs, jnp.float32),
-            outcome_probs=jnp.stack([1.0 - p, p], axis=1),
-            loss=-jnp.asarray(params.payoffs, jnp.float32),
-        )
-        problem.validate()
-        return problem
+    def decision_problem(self, params: EventDecisionParams):
+        """Deprecated alias of :func:`kdgap_sim.decisions.event_problem` ``(env, params)``, for one release.
+
+        (Decision problems live above the environments; this method reaches
+        them through :func:`kdgap_sim._moved.attribute`.)
+        """
+        from kdgap_sim import _moved
+
+        return _moved.attribute("kdgap_sim.envs.EventDecision", "decision_problem", "kdgap_sim.decisions.problems",
+                                new_name="event_problem")(self, params)
 
     def reset(self, key: PRNGKey, params: EventDecisionParams) -> tuple[Array, ContextState]:
         s = _draw_state(key, params.state_probs)

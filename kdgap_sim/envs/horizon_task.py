@@ -15,12 +15,13 @@ random exploration a choice noise that grows with it
 Layout in this library: :class:`HorizonTask` is one game (a two-armed
 Gaussian bandit whose arm means are its params, rewards optionally rounded and
 clipped); :func:`sample_games` draws the games of one horizon (means and forced
-sequence, balanced between the two information conditions); :func:`play`
-runs an agent on them, the forced trials through the rollout's
-``forced_actions`` and the games ``vmap``-ed like the seeds of
-:func:`~kdgap_sim.rollout_batch`, with agent params chosen per horizon; and
-:func:`to_choice_log` turns the result into a :class:`~kdgap_sim.fitting.ChoiceLog`
-with one block per game.
+sequence, balanced between the two information conditions);
+:func:`kdgap_sim.metrics.horizon_play.play` runs an agent on them (it lives
+above the trial loop; ``horizon_task.play`` is its deprecated alias), the forced
+trials through the rollout's ``forced_actions`` and the games ``vmap``-ed like
+the seeds of :func:`~kdgap_sim.rollout_batch`, with agent params chosen per
+horizon, into a :class:`HorizonRollout`; and :func:`to_choice_log` turns that
+into a :class:`~kdgap_sim.logs.ChoiceLog` with one block per game.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import numpy as np
 from kdgap_sim import action_axis, threefry, validation
 from kdgap_sim.envs.bandit import BanditState
 from kdgap_sim.envs.base import Environment
+from kdgap_sim.logs.choice_log import ChoiceLog
 from kdgap_sim.params import Params, params_class
 from kdgap_sim.types import Array, Feedback, PRNGKey, Trajectory
 
@@ -47,7 +49,6 @@ __all__ = [
     "HorizonRollout",
     "HorizonTask",
     "HorizonTaskParams",
-    "play",
     "sample_games",
     "to_choice_log",
 ]
@@ -201,6 +202,7 @@ class HorizonGames(NamedTuple):
     Example:
       >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
+      >>> from kdgap_sim.metrics import horizon_play
       >>> games = horizon_task.sample_games(jax.random.key(0), kd.envs.make("horizon-task"), 4, 6)
       >>> games.means.shape, games.forced_actions.shape, games.unequal.tolist()
       ((4, 2), (4, 4), [False, True, False, True])
@@ -246,6 +248,7 @@ def sample_games(key: PRNGKey, env: HorizonTask, n_games: int, horizon: int) -> 
     Example:
       >>> import jax, numpy as np, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
+      >>> from kdgap_sim.metrics import horizon_play
       >>> games = horizon_task.sample_games(jax.random.key(1), kd.envs.make("horizon-task"), 100, 1)
       >>> gaps = np.abs(np.diff(np.asarray(games.means), axis=1))[:, 0]
       >>> sorted(set(gaps.tolist()))
@@ -274,7 +277,7 @@ def _check_env(env: Any) -> None:
 
 
 class HorizonRollout(NamedTuple):
-    """What :func:`play` returns: per horizon, the games and the agent's trajectories.
+    """What :func:`kdgap_sim.metrics.horizon_play.play` returns: per horizon, the games and the agent's trajectories.
 
     Attributes:
       env: the :class:`HorizonTask`.
@@ -285,9 +288,10 @@ class HorizonRollout(NamedTuple):
     Example:
       >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
+      >>> from kdgap_sim.metrics import horizon_play
       >>> env = kd.envs.make("horizon-task")
       >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
-      >>> out = horizon_task.play(jax.random.key(0), env, agent, agent.default_params(), n_games=6)
+      >>> out = horizon_play.play(jax.random.key(0), env, agent, agent.default_params(), n_games=6)
       >>> [t.action.shape for t in out.trajectories]
       [(6, 5), (6, 10)]
     """
@@ -297,82 +301,9 @@ class HorizonRollout(NamedTuple):
     trajectories: tuple[Trajectory, ...]
 
 
-@functools.partial(jax.jit, static_argnames=("env", "agent", "n_steps"))
-def _play_impl(keys, env_params, agent_params, forced, *, env, agent, n_steps):
-    from kdgap_sim.rollout import _rollout_impl
-
-    run = functools.partial(_rollout_impl, env=env, agent=agent, n_steps=n_steps, record="trajectory",
-                            unroll=1)
-    return jax.vmap(run, in_axes=(0, 0, None, 0))(keys, env_params, agent_params, forced)
-
-
-def play(key: PRNGKey, env: HorizonTask, agent: Any, agent_params: Any, n_games: int, *,
-         noise: float = 8.0) -> HorizonRollout:
-    """Runs ``agent`` on ``n_games`` games of each horizon of ``env`` (a fresh agent per game).
-
-    ``agent_params`` is one params object for every horizon, or a dict
-    ``{horizon: params}`` with an entry for each of ``env.horizons``: an agent
-    whose information bonus or softmax temperature is set per horizon (the
-    horizon of a game is known to the player in Wilson et al.'s task). Game
-    ``g`` of horizon ``h`` is drawn by :func:`sample_games` from
-    ``fold_in(key, h)`` and played by :func:`~kdgap_sim.rollout` with the key
-    ``fold_in(fold_in(key, h), 2**31 + g)``, its first ``n_forced`` trials
-    forced (``forced_actions``) and the games ``vmap``-ed in one ``jit``.
-
-    Source: Wilson, Geana, White, Ludvig & Cohen (2014), J. Exp. Psychol. Gen. 143(6).
-
-    Raises:
-      TypeError, ValueError: bad arguments (a dict without every horizon, or
-        params the agent refuses), before compilation.
-
-    Example:
-      >>> import jax, kdgap_sim as kd
-      >>> from kdgap_sim.envs import horizon_task
-      >>> env = kd.envs.make("horizon-task")
-      >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Softmax())
-      >>> by_horizon = {1: agent.default_params().replace(beta=0.2),
-      ...               6: agent.default_params().replace(beta=0.05)}
-      >>> out = horizon_task.play(jax.random.key(0), env, agent, by_horizon, n_games=4)
-      >>> bool(out.trajectories[1].forced[:, :4].all()), bool(out.trajectories[1].forced[:, 4:].any())
-      (True, False)
-    """
-    from kdgap_sim.rollout import validate_rollout_inputs
-
-    validation.check_key(key, "key")
-    _check_env(env)
-    validation.check_int("n_games", n_games, minimum=1)
-    validation.check_in_domain("noise", noise, "nonnegative")
-    if isinstance(agent_params, dict):
-        missing = sorted(set(env.horizons) - set(agent_params))
-        extra = sorted(set(agent_params) - set(env.horizons), key=str)
-        if missing or extra:
-            raise ValueError(f"agent_params must have one entry per horizon {list(env.horizons)}; "
-                             f"missing {missing}, unknown {extra}")
-        by_horizon = dict(agent_params)
-    else:
-        by_horizon = {h: agent_params for h in env.horizons}
-    env_params = env.default_params().replace(noise=jnp.float32(noise))
-    for h in env.horizons:
-        validate_rollout_inputs(key, env, env_params, agent, by_horizon[h], env.n_steps(h),
-                                "trajectory", None, 1)
-    games, trajectories = [], []
-    for h in env.horizons:
-        k_h = jax.random.fold_in(key, h)
-        design = _sample_games(k_h, env, int(n_games), int(h))
-        keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(
-            k_h, jnp.arange(n_games, dtype=jnp.uint32) + jnp.uint32(2**31))
-        params = HorizonTaskParams(means=design.means, noise=jnp.full((n_games,), noise, jnp.float32))
-        forced = jnp.concatenate(
-            [design.forced_actions, jnp.full((n_games, h), -1, jnp.int32)], axis=1)
-        out = _play_impl(keys, params, by_horizon[h], forced, env=env, agent=agent,
-                         n_steps=env.n_steps(h))
-        games.append(design)
-        trajectories.append(out)
-    return HorizonRollout(env=env, games=tuple(games), trajectories=tuple(trajectories))
-
-
 def to_choice_log(rollout: HorizonRollout, subject: str = "agent"):
-    """The games of a :func:`play` result as a :class:`~kdgap_sim.fitting.ChoiceLog` (one subject).
+    """The games of a :func:`kdgap_sim.metrics.horizon_play.play` result as a
+    :class:`~kdgap_sim.logs.ChoiceLog` (one subject).
 
     One block per game (short-horizon games first, then long ones), forced
     flags on the forced trials, full feedback (``outcomes``) and the generative
@@ -382,17 +313,16 @@ def to_choice_log(rollout: HorizonRollout, subject: str = "agent"):
     Example:
       >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
+      >>> from kdgap_sim.metrics import horizon_play
       >>> env = kd.envs.make("horizon-task")
       >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
-      >>> out = horizon_task.play(jax.random.key(0), env, agent, agent.default_params(), n_games=2)
+      >>> out = horizon_play.play(jax.random.key(0), env, agent, agent.default_params(), n_games=2)
       >>> log = horizon_task.to_choice_log(out)
       >>> log.n_trials.tolist(), log.block[0, :12].tolist()
       ([30], [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2])
     """
-    from kdgap_sim.logs.choice_log import ChoiceLog
-
     if not isinstance(rollout, HorizonRollout):
-        raise TypeError(f"rollout must be the HorizonRollout of horizon_task.play, got {type(rollout).__name__}")
+        raise TypeError(f"rollout must be the HorizonRollout of kdgap_sim.metrics.horizon_play.play, got {type(rollout).__name__}")
     choice, reward, outcomes, forced, block, means = [], [], [], [], [], []
     first = 0
     for design, traj in zip(rollout.games, rollout.trajectories):
@@ -409,3 +339,11 @@ def to_choice_log(rollout: HorizonRollout, subject: str = "agent"):
     return ChoiceLog.from_arrays(cat(choice), cat(reward), n_actions=2, outcomes=cat(outcomes),
                                  forced=cat(forced), block=cat(block), means=cat(means),
                                  subjects=[subject])
+
+
+def __getattr__(name):
+    if name == "play":  # moved above the trial loop; an alias for one release
+        from kdgap_sim import _moved
+
+        return _moved.attribute(__name__, name, "kdgap_sim.metrics.horizon_play")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -94,16 +94,20 @@ def subject_log_lik(model: ChoiceModel, values: Array, arrays: LogArrays, n_cont
 PARAMETERIZATIONS = ("noncentered", "centered")
 
 
-def centering(model: ChoiceModel, parameterization: str | dict[str, str] = "noncentered") -> tuple[float, ...]:
+def centering(model: ChoiceModel, parameterization: str | dict[str, str | float] = "noncentered"
+              ) -> tuple[float, ...]:
     """Per-parameter centring weights (1.0 centred, 0.0 non-centred) of ``parameterization``.
 
     ``parameterization``: ``"noncentered"`` (default), ``"centered"``, or a
-    dict ``{param name: "centered" | "noncentered"}`` (missing names: non-centred).
+    dict ``{param name: "centered" | "noncentered" | c}`` with ``c`` a weight in
+    [0, 1] (partial centring, between the two; missing names: non-centred).
 
     Example:
       >>> import kdgap_sim as kd
       >>> kd.fitting.centering(kd.fitting.make_model("rw"), {"beta": "centered"})
       (0.0, 1.0)
+      >>> kd.fitting.centering(kd.fitting.make_model("rw"), {"alpha_pos": 0.5})
+      (0.5, 0.0)
     """
     names = model.param_names
     if isinstance(parameterization, str):
@@ -111,14 +115,20 @@ def centering(model: ChoiceModel, parameterization: str | dict[str, str] = "nonc
         return tuple(float(parameterization == "centered") for _ in names)
     if not isinstance(parameterization, dict):
         raise TypeError("parameterization must be 'noncentered', 'centered' or a dict "
-                        f"{{param: 'centered' | 'noncentered'}}, got {parameterization!r}")
+                        f"{{param: 'centered' | 'noncentered' | weight in [0, 1]}}, got {parameterization!r}")
     unknown = sorted(set(parameterization) - set(names))
     if unknown:
         raise ValueError(f"parameterization names unknown parameter(s) {unknown}; "
                          f"model {model.name!r} has {list(names)}")
+    weights = {}
     for name, value in parameterization.items():
-        validation.check_choice(f"parameterization[{name!r}]", value, PARAMETERIZATIONS)
-    return tuple(float(parameterization.get(n, "noncentered") == "centered") for n in names)
+        if isinstance(value, str):
+            validation.check_choice(f"parameterization[{name!r}]", value, PARAMETERIZATIONS)
+            weights[name] = float(value == "centered")
+        else:
+            validation.check_in_domain(f"parameterization[{name!r}]", value, "unit")
+            weights[name] = float(value)
+    return tuple(weights.get(n, 0.0) for n in names)
 
 
 def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, n_contexts: int = 1,
@@ -131,11 +141,11 @@ def numpyro_model(arrays: LogArrays, *, model: ChoiceModel, hierarchical: bool, 
     how the likelihood's gradient is computed (see :func:`subject_log_lik`).
 
     ``centered`` (hierarchical only; from :func:`centering`): per parameter
-    :math:`c_p \in \{0, 1\}`, the latent is
+    :math:`c_p \in [0, 1]`, the latent is
     :math:`z_{sp} \sim \mathcal N(c_p \mu_p, \sigma_p^{c_p})` and the raw value
     :math:`\mu_p + (z_{sp} - c_p\mu_p)\,\sigma_p^{1 - c_p}`: non-centred
-    (:math:`z` standard normal, the default) or centred (:math:`z` is the raw
-    value itself), the same joint density of the raw values either way
+    (:math:`z` standard normal, the default), centred (:math:`z` is the raw
+    value itself) or partly centred in between, the same joint density of the raw values either way
     (Papaspiliopoulos, Roberts & Skold 2007, Statist. Sci. 22:59; numpyro's
     ``LocScaleReparam`` with ``centered`` = :math:`c`). Centring suits
     parameters the data pin down (a posterior much narrower than the group

@@ -10,7 +10,7 @@ more noisily (random exploration, -b3 of the equal-information fit > 0).
 
 Four simulated players on ``kd.envs.make("horizon-task")``, all
 ``Agent(UCB(beliefs_from="index"), Softmax())`` (a softmax over sample mean
-plus UCB bonus), with params set per horizon (``horizon_task.play``):
+plus UCB bonus), with params set per horizon (``kdgap_sim.metrics.horizon_play.play``):
 
 * ``greedy``: no bonus, greedy actor. Its choice is a deterministic function
   of the observed means, so the fits on observed differences are separated
@@ -34,6 +34,7 @@ import numpy as np
 import kdgap_sim as kd
 from kdgap_sim import plotting
 from kdgap_sim.envs import horizon_task as ht
+from kdgap_sim.metrics import horizon_play
 from kdgap_sim.gallery.runner import comparison_table, figure_path
 
 TITLE = ("Horizon task: directed and random exploration both increase with the horizon "
@@ -81,7 +82,7 @@ def main(quick: bool = True, out_dir: str = "kdgap_gallery") -> dict[str, float]
     logs = {}
     rows = []
     for i, (name, (agent, params, expected)) in enumerate(PLAYERS.items()):
-        log = ht.to_choice_log(ht.play(jax.random.fold_in(key, i), env, agent, params, n_games), subject=name)
+        log = ht.to_choice_log(horizon_play.play(jax.random.fold_in(key, i), env, agent, params, n_games), subject=name)
         logs[name] = log
         r = kd.metrics.horizon_exploration(log)
         g = kd.metrics.horizon_exploration(log, difference="generative")

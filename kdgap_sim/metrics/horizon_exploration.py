@@ -60,9 +60,10 @@ class FirstFreeChoices(NamedTuple):
     Example:
       >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
+      >>> from kdgap_sim.metrics import horizon_play
       >>> env = kd.envs.make("horizon-task")
       >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
-      >>> log = horizon_task.to_choice_log(horizon_task.play(jax.random.key(0), env, agent,
+      >>> log = horizon_task.to_choice_log(horizon_play.play(jax.random.key(0), env, agent,
       ...                                                    agent.default_params(), n_games=4))
       >>> rows = kd.metrics.first_free_choices(log)
       >>> rows.h.tolist(), rows.unequal.tolist()
@@ -251,7 +252,7 @@ def _as_log(log: Any):
         return to_choice_log(log)
     if not isinstance(log, ChoiceLog):
         raise TypeError(f"log must be a kd.fitting.ChoiceLog or the result of "
-                        f"kd.envs.horizon_task.play, got {type(log).__name__}")
+                        f"kdgap_sim.metrics.horizon_play.play, got {type(log).__name__}")
     return log
 
 
@@ -399,7 +400,7 @@ def horizon_exploration(log: Any, n_forced: int = 4, difference: str = "observed
     numbers, ``converged=False`` and a ``message`` naming the condition.
 
     ``log``: a :class:`~kdgap_sim.fitting.ChoiceLog` with blocks (games), or
-    the result of :func:`kdgap_sim.envs.horizon_task.play` (converted by
+    the result of :func:`kdgap_sim.metrics.horizon_play.play` (converted by
     :func:`~kdgap_sim.envs.horizon_task.to_choice_log`).
 
     Source: Wilson, Geana, White, Ludvig & Cohen (2014), J. Exp. Psychol. Gen. 143(6).
@@ -410,15 +411,16 @@ def horizon_exploration(log: Any, n_forced: int = 4, difference: str = "observed
     Example:
       >>> import jax, kdgap_sim as kd
       >>> from kdgap_sim.envs import horizon_task
+      >>> from kdgap_sim.metrics import horizon_play
       >>> env = kd.envs.make("horizon-task")
       >>> agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Softmax())
       >>> params = agent.default_params().replace(exploration=0.0, beta=0.15)
-      >>> out = horizon_task.play(jax.random.key(0), env, agent, params, n_games=200)
+      >>> out = horizon_play.play(jax.random.key(0), env, agent, params, n_games=200)
       >>> result = kd.metrics.horizon_exploration(out)
       >>> result.converged, abs(result.directed) < 3 * result.directed_se
       (True, True)
       >>> greedy = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
-      >>> out = horizon_task.play(jax.random.key(0), env, greedy,
+      >>> out = horizon_play.play(jax.random.key(0), env, greedy,
       ...                         greedy.default_params().replace(exploration=0.0), n_games=50)
       >>> result = kd.metrics.horizon_exploration(out)  # the greedy choice is separable
       >>> result.converged, "separation" in result.message

@@ -90,7 +90,7 @@ def measure_low_mse_high_regret(
     n_seeds, n_steps = (100, 4000) if quick else (400, 10000)
     cost, cost_opt = _protect_costs(key, n_seeds, n_steps)
     env = kd.envs.make("protect-or-not")
-    problem = env.decision_problem(env.protect_params(**PROTECT))
+    problem = kd.decisions.event_problem(env, env.protect_params(**PROTECT))
     claimed = claims(**PROTECT, predicted=PREDICTED)
     exact = kd.decisions.evaluate(problem, np.full(env.n_states, PREDICTED))
     rows = []

@@ -47,7 +47,10 @@ def test_event_decision_default_is_theory_example():
     env = kd.envs.make("protect-or-not")
     params = env.default_params()
     assert env.n_actions == 2 and env.n_states == 2
-    problem = env.decision_problem(params)
+    problem = kd.decisions.event_problem(env, params)
+    with pytest.warns(DeprecationWarning, match="kdgap_sim.decisions.problems.event_problem"):
+        old = env.decision_problem(params)  # the deprecated method gives the same problem
+    np.testing.assert_array_equal(old.loss, problem.loss)
     report = kd.decisions.evaluate(problem, [0.001, 0.001])
     assert report.regret == pytest.approx(0.2, rel=1e-5)
     state = kd.envs.ContextState(jnp.int32(1), jnp.int32(0))

@@ -7,6 +7,7 @@ import pytest
 
 import kdgap_sim as kd
 from kdgap_sim.envs import horizon_task as ht
+from kdgap_sim.metrics import horizon_play
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_sample_games_design(env):
 def test_play_forces_then_frees_and_per_horizon_params(env):
     agent = kd.agents.Agent(kd.agents.UCB(beliefs_from="index"), kd.agents.Softmax())
     p = agent.default_params()
-    out = ht.play(jax.random.key(0), env, agent, {1: p.replace(beta=0.0), 6: p.replace(beta=50.0)}, 40)
+    out = horizon_play.play(jax.random.key(0), env, agent, {1: p.replace(beta=0.0), 6: p.replace(beta=50.0)}, 40)
     short, long = out.trajectories
     assert short.action.shape == (40, 5) and long.action.shape == (40, 10)
     for design, traj in zip(out.games, out.trajectories):
@@ -84,7 +85,7 @@ def test_play_forces_then_frees_and_per_horizon_params(env):
     beliefs = np.asarray(long.beliefs[:, 4])
     assert np.mean(np.asarray(long.action[:, 4]) == beliefs.argmax(1)) > 0.95
     # same key, same games and choices
-    again = ht.play(jax.random.key(0), env, agent, {1: p.replace(beta=0.0), 6: p.replace(beta=50.0)}, 40)
+    again = horizon_play.play(jax.random.key(0), env, agent, {1: p.replace(beta=0.0), 6: p.replace(beta=50.0)}, 40)
     assert np.array_equal(np.asarray(again.trajectories[1].action), np.asarray(long.action))
 
 
@@ -92,18 +93,18 @@ def test_play_bad_inputs(env):
     agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
     p = agent.default_params()
     with pytest.raises(ValueError, match="one entry per horizon"):
-        ht.play(jax.random.key(0), env, agent, {1: p}, 4)
+        horizon_play.play(jax.random.key(0), env, agent, {1: p}, 4)
     with pytest.raises(TypeError, match="env must be a HorizonTask"):
-        ht.play(jax.random.key(0), kd.envs.make("gaussian-bandit", n_arms=2), agent, p, 4)
+        horizon_play.play(jax.random.key(0), kd.envs.make("gaussian-bandit", n_arms=2), agent, p, 4)
     with pytest.raises(ValueError, match="n_games"):
-        ht.play(jax.random.key(0), env, agent, p, 0)
+        horizon_play.play(jax.random.key(0), env, agent, p, 0)
     with pytest.raises(ValueError, match="agent_params"):
-        ht.play(jax.random.key(0), env, agent, p.replace(exploration=-1.0), 4)
+        horizon_play.play(jax.random.key(0), env, agent, p.replace(exploration=-1.0), 4)
 
 
 def test_to_choice_log(env):
     agent = kd.agents.Agent(kd.agents.UCB(), kd.agents.Greedy())
-    out = ht.play(jax.random.key(1), env, agent, agent.default_params(), 3)
+    out = horizon_play.play(jax.random.key(1), env, agent, agent.default_params(), 3)
     log = ht.to_choice_log(out, subject="ucb")
     assert log.subjects == ("ucb",) and log.n_trials.tolist() == [3 * 5 + 3 * 10]
     assert log.block[0].tolist() == [g for g in range(3) for _ in range(5)] + [g for g in range(3, 6) for _ in range(10)]
@@ -124,3 +125,9 @@ def test_from_arrays_block_and_means_checked():
         kd.fitting.ChoiceLog.from_arrays([[0, 1]], [[1.0, 0.0]], n_actions=2, block=[[0.5, 1.0]])
     with pytest.raises(ValueError, match="means"):
         kd.fitting.ChoiceLog.from_arrays([[0, 1]], [[1.0, 0.0]], n_actions=2, means=jnp.zeros((1, 2)))
+
+
+def test_play_moved_above_the_trial_loop_and_its_old_name_warns():
+    with pytest.warns(DeprecationWarning, match="kdgap_sim.metrics.horizon_play.play"):
+        old = ht.play
+    assert old is horizon_play.play

@@ -8,6 +8,7 @@ import pytest
 
 import kdgap_sim as kd
 from kdgap_sim.envs import horizon_task as ht
+from kdgap_sim.metrics import horizon_play
 from kdgap_sim.fitting.horizon_model import game_features
 
 MODEL = kd.fitting.make_model("wilson-horizon")
@@ -83,7 +84,7 @@ def test_for_log_checks_structure():
 def test_with_forced_trials_makes_a_released_log_fittable():
     env = kd.envs.make("horizon-task")
     agent = kd.agents.Agent(kd.agents.UCB(beliefs_from="index"), kd.agents.Softmax())
-    log = ht.to_choice_log(ht.play(jax.random.key(0), env, agent, agent.default_params().replace(beta=0.2), 4))
+    log = ht.to_choice_log(horizon_play.play(jax.random.key(0), env, agent, agent.default_params().replace(beta=0.2), 4))
     df = log.to_dataframe().drop(columns=["forced"])
     released = kd.fitting.ChoiceLog.from_dataframe(df)
     assert not released.has_forced

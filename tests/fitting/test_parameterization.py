@@ -17,6 +17,9 @@ def test_centering_weights_and_bad_input():
     assert centering(model) == (0.0, 0.0, 0.0)
     assert centering(model, "centered") == (1.0, 1.0, 1.0)
     assert centering(model, {"alpha_neg": "centered"}) == (0.0, 1.0, 0.0)
+    assert centering(model, {"alpha_neg": 0.25, "beta": "noncentered"}) == (0.0, 0.25, 0.0)
+    with pytest.raises(ValueError, match=r"parameterization\['beta'\]"):
+        centering(model, {"beta": 1.5})  # a weight outside [0, 1]
     with pytest.raises(ValueError, match="parameterization must be one of"):
         centering(model, "centred")
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['gamma'\]"):
@@ -49,3 +52,26 @@ def test_centred_density_is_the_non_centred_one_times_the_jacobian():
     jacobian = 3 * (jnp.log(sigma[0]) + jnp.log(sigma[2]))
     np.testing.assert_allclose(float(lp_c), float(lp_nc - jacobian), rtol=1e-5)
     np.testing.assert_allclose(tr_c["alpha_pos"]["value"], tr_nc["alpha_pos"]["value"], rtol=1e-5)
+
+
+def test_partly_centred_density_is_the_non_centred_one_times_its_jacobian():
+    # With weight c: z = c mu + (raw - mu) / sigma^(1 - c), so dz/draw = sigma^(c - 1) and
+    # log p_c(mu, sigma, z) = log p_nc(mu, sigma, z_nc) - sum_{s, p} c_p log sigma_p.
+    model = kd.fitting.make_model("asymmetric-rw")
+    values = jnp.array([[0.5, 0.1, 6.0], [0.3, 0.3, 4.0], [0.2, 0.5, 8.0]])
+    log = kd.fitting.simulate_log(jax.random.key(1), model, values, n_trials=15)
+    arrays = log.arrays()
+    mu_pr = jnp.array([0.2, -0.4, 0.1])
+    sigma = jnp.array([0.7, 0.3, 1.4])
+    z_nc = jax.random.normal(jax.random.key(2), (3, 3))
+    c = jnp.asarray(centering(model, {"alpha_pos": 0.5, "alpha_neg": 0.25, "beta": 1.0}))
+    raw = mu_pr + sigma * z_nc
+    z_c = c * mu_pr + (raw - mu_pr) / sigma ** (1.0 - c)
+    nc = functools.partial(numpyro_model, model=model, hierarchical=True)
+    pc = functools.partial(numpyro_model, model=model, hierarchical=True, centered=tuple(float(x) for x in c))
+    lp_nc, tr_nc = log_density(nc, (arrays,), {}, {"mu_pr": mu_pr, "sigma": sigma, "z": z_nc})
+    lp_c, tr_c = log_density(pc, (arrays,), {}, {"mu_pr": mu_pr, "sigma": sigma, "z": z_c})
+    jacobian = 3 * jnp.sum(c * jnp.log(sigma))
+    np.testing.assert_allclose(float(lp_c), float(lp_nc - jacobian), rtol=1e-5)
+    for name in ("alpha_pos", "alpha_neg", "beta"):
+        np.testing.assert_allclose(tr_c[name]["value"], tr_nc[name]["value"], rtol=1e-5)

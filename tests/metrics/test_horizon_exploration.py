@@ -8,6 +8,7 @@ from scipy import optimize, special
 
 import kdgap_sim as kd
 from kdgap_sim.envs import horizon_task as ht
+from kdgap_sim.metrics import horizon_play
 from kdgap_sim.metrics.horizon_exploration import logistic_fit
 
 ENV = kd.envs.make("horizon-task")
@@ -17,7 +18,7 @@ GREEDY = kd.agents.Agent(kd.agents.UCB(beliefs_from="index"), kd.agents.Greedy()
 
 
 def _log(params, n_games, key=0, agent=AGENT):
-    return ht.to_choice_log(ht.play(jax.random.key(key), ENV, agent, params, n_games))
+    return ht.to_choice_log(horizon_play.play(jax.random.key(key), ENV, agent, params, n_games))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_fit_matches_scipy_reference(human_log, difference):
 
 
 def test_rollout_accepted_and_reward_se():
-    out = ht.play(jax.random.key(5), ENV, AGENT, P.replace(beta=0.2), 30)
+    out = horizon_play.play(jax.random.key(5), ENV, AGENT, P.replace(beta=0.2), 30)
     direct = kd.metrics.horizon_exploration(out)
     via_log = kd.metrics.horizon_exploration(ht.to_choice_log(out))
     assert np.array_equal([direct.directed, direct.random], [via_log.directed, via_log.random], equal_nan=True)
