@@ -33,30 +33,15 @@ def test_centering_weights_and_bad_input():
         fit(jax.random.key(0), log, "rw", parameterization="centred")
 
 
-def test_centred_density_is_the_non_centred_one_times_the_jacobian():
-    # Same joint density of the raw values: with raw = mu + sigma z (non-centred) and
-    # u = raw (centred), log p_c(mu, sigma, u) = log p_nc(mu, sigma, z) - sum_{s, centred p} log sigma_p.
-    model = kd.fitting.make_model("asymmetric-rw")
-    values = jnp.array([[0.5, 0.1, 6.0], [0.3, 0.3, 4.0], [0.2, 0.5, 8.0]])
-    log = kd.fitting.simulate_log(jax.random.key(1), model, values, n_trials=15)
-    arrays = log.arrays()
-    mu_pr = jnp.array([0.2, -0.4, 0.1])
-    sigma = jnp.array([0.7, 0.3, 1.4])
-    z = jax.random.normal(jax.random.key(2), (3, 3))
-    c = centering(model, {"alpha_pos": "centered", "beta": "centered"})
-    nc = functools.partial(numpyro_model, model=model, hierarchical=True)
-    ce = functools.partial(numpyro_model, model=model, hierarchical=True, centered=c)
-    lp_nc, tr_nc = log_density(nc, (arrays,), {}, {"mu_pr": mu_pr, "sigma": sigma, "z": z})
-    u = jnp.where(jnp.asarray(c) > 0, mu_pr + sigma * z, z)
-    lp_c, tr_c = log_density(ce, (arrays,), {}, {"mu_pr": mu_pr, "sigma": sigma, "z": u})
-    jacobian = 3 * (jnp.log(sigma[0]) + jnp.log(sigma[2]))
-    np.testing.assert_allclose(float(lp_c), float(lp_nc - jacobian), rtol=1e-5)
-    np.testing.assert_allclose(tr_c["alpha_pos"]["value"], tr_nc["alpha_pos"]["value"], rtol=1e-5)
-
-
-def test_partly_centred_density_is_the_non_centred_one_times_its_jacobian():
-    # With weight c: z = c mu + (raw - mu) / sigma^(1 - c), so dz/draw = sigma^(c - 1) and
-    # log p_c(mu, sigma, z) = log p_nc(mu, sigma, z_nc) - sum_{s, p} c_p log sigma_p.
+@pytest.mark.parametrize("parameterization", [
+    {"alpha_pos": "centered", "beta": "centered"},  # centred and non-centred parameters
+    {"alpha_pos": 0.5, "alpha_neg": 0.25, "beta": 1.0},  # partial centring
+])
+def test_centred_density_is_the_non_centred_one_times_the_jacobian(parameterization):
+    # Same joint density of the raw values. With weight c the latent is
+    # z = c mu + (raw - mu) / sigma^(1 - c), so dz/draw = sigma^(c - 1) and
+    # log p_c(mu, sigma, z) = log p_nc(mu, sigma, z_nc) - sum_{s, p} c_p log sigma_p
+    # (c = 1: z is the raw value; c = 0: z = z_nc).
     model = kd.fitting.make_model("asymmetric-rw")
     values = jnp.array([[0.5, 0.1, 6.0], [0.3, 0.3, 4.0], [0.2, 0.5, 8.0]])
     log = kd.fitting.simulate_log(jax.random.key(1), model, values, n_trials=15)
@@ -64,14 +49,15 @@ def test_partly_centred_density_is_the_non_centred_one_times_its_jacobian():
     mu_pr = jnp.array([0.2, -0.4, 0.1])
     sigma = jnp.array([0.7, 0.3, 1.4])
     z_nc = jax.random.normal(jax.random.key(2), (3, 3))
-    c = jnp.asarray(centering(model, {"alpha_pos": 0.5, "alpha_neg": 0.25, "beta": 1.0}))
-    raw = mu_pr + sigma * z_nc
-    z_c = c * mu_pr + (raw - mu_pr) / sigma ** (1.0 - c)
+    weights = centering(model, parameterization)
+    c = jnp.asarray(weights)
+    z_c = c * mu_pr + (mu_pr + sigma * z_nc - mu_pr) / sigma ** (1.0 - c)
     nc = functools.partial(numpyro_model, model=model, hierarchical=True)
-    pc = functools.partial(numpyro_model, model=model, hierarchical=True, centered=tuple(float(x) for x in c))
+    ce = functools.partial(numpyro_model, model=model, hierarchical=True, centered=weights)
     lp_nc, tr_nc = log_density(nc, (arrays,), {}, {"mu_pr": mu_pr, "sigma": sigma, "z": z_nc})
-    lp_c, tr_c = log_density(pc, (arrays,), {}, {"mu_pr": mu_pr, "sigma": sigma, "z": z_c})
+    lp_c, tr_c = log_density(ce, (arrays,), {}, {"mu_pr": mu_pr, "sigma": sigma, "z": z_c})
     jacobian = 3 * jnp.sum(c * jnp.log(sigma))
     np.testing.assert_allclose(float(lp_c), float(lp_nc - jacobian), rtol=1e-5)
     for name in ("alpha_pos", "alpha_neg", "beta"):
         np.testing.assert_allclose(tr_c[name]["value"], tr_nc[name]["value"], rtol=1e-5)
+
